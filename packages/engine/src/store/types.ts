@@ -110,6 +110,8 @@ export interface StepRecord {
   readonly name: string;
   readonly status: StepStatus;
   readonly attempts: number;
+  /** How many of `attempts` were error-handler retries (the rest after the first were completion-gate re-runs). */
+  readonly errorRetries: number;
   readonly branch: string | null;
   readonly output: Json | undefined;
   readonly error: StepError | null;

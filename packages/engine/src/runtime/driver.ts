@@ -1,0 +1,638 @@
+/**
+ * The driver: runs the commands `advance` produces (call actions, arm timers,
+ * abort, finish), feeds results back as events, and commits every turn's state
+ * changes to the store in one batch (group commit) before anything that depends
+ * on them happens.
+ *
+ * A turn: take every queued event (from any instance), apply each with
+ * `advance`, collect the changed records into one CommitBatch, commit, then
+ * dispatch the commands. Inline (synchronous) handlers complete during dispatch
+ * and their events are handled by the next turn of the same loop, so a chain of
+ * built-in steps runs without touching the event loop.
+ */
+import PQueue from 'p-queue';
+import type { ActionContext, ActionDefinition } from '../actions/types.js';
+import { ActionError, ActionResult } from '../actions/types.js';
+import type { Plan } from '../compile/plan.js';
+import type { StepErrorCode } from '../errors.js';
+import { FlowspecError } from '../errors.js';
+import { evaluateValue } from '../expr/template.js';
+import type { Logger } from '../logger.js';
+import type { CommitBatch, CommitResult, InstanceRecord, StepRecord, Store } from '../store/types.js';
+import { advance } from './advance.js';
+import type { Command, RuntimeEvent } from './advance.js';
+import type { Clock, TimerHandle } from './clock.js';
+import type { Emitter } from './events.js';
+import { toInstanceRecord, toStepRecord } from './records.js';
+import type { InstanceMeta } from './records.js';
+import { S, STEP_STATUS, isFinal } from './state.js';
+import type { InstanceState } from './state.js';
+
+/** One instance driven by this process. */
+export interface LiveInstance {
+  readonly plan: Plan;
+  readonly state: InstanceState;
+  readonly meta: InstanceMeta;
+  readonly handlers: (ActionDefinition | null | undefined)[];
+  controller: AbortController | null;
+  timers: Map<number, TimerHandle> | null;
+  /** The instance row has been committed at least once. */
+  committed: boolean;
+  /** Called once the first commit of the instance resolved (null) or failed (the error), or lost an idempotency race. */
+  onCommitted: ((outcome: null | { existing: string } | { error: unknown }) => void) | null;
+  waiters: ((st: InstanceState) => void)[] | null;
+  dropped: boolean;
+  finished: boolean;
+  inFlight: number;
+  turn: number;
+}
+
+export interface DriverOptions {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly emitter: Emitter;
+  readonly lookupAction: (actionId: string) => ActionDefinition | undefined;
+  readonly concurrency: number;
+  /** Timeout of a step in ms, or undefined for none. */
+  readonly stepTimeoutMs: (plan: Plan, step: number, def: ActionDefinition) => number | undefined;
+  /** Largest step output, in bytes of JSON; undefined: no limit. */
+  readonly maxOutputBytes: number | undefined;
+}
+
+const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const handlerCache = new WeakMap<Plan, (ActionDefinition | null | undefined)[]>();
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
+}
+
+/** Parameters of a step, resolved against the instance context. */
+export function resolveParams(plan: Plan, st: InstanceState, s: number): Readonly<Record<string, unknown>> {
+  const p = plan.params[s];
+  if (!p) return EMPTY;
+  if (p.constant !== null) return p.constant;
+  const out: Record<string, unknown> = {};
+  const { names, values } = p;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    if (UNSAFE_KEYS.has(name)) continue;
+    out[name] = evaluateValue(values[i]!, st.ctx);
+  }
+  return out;
+}
+
+class CallContext implements ActionContext {
+  readonly #live: LiveInstance;
+  readonly #signal: AbortSignal | null;
+  readonly #logger: Logger;
+  readonly stepName: string;
+  readonly attempt: number;
+
+  constructor(live: LiveInstance, step: number, attempt: number, signal: AbortSignal | null, logger: Logger) {
+    this.#live = live;
+    this.stepName = live.plan.names[step]!;
+    this.attempt = attempt;
+    this.#signal = signal;
+    this.#logger = logger;
+  }
+  get signal(): AbortSignal {
+    return this.#signal ?? liveSignal(this.#live);
+  }
+  get idempotencyKey(): string {
+    return `${this.#live.state.id}:${this.stepName}:${this.attempt}`;
+  }
+  get instanceId(): string {
+    return this.#live.state.id;
+  }
+  get workflowId(): string {
+    return this.#live.state.workflowId;
+  }
+  get logger(): Logger {
+    return this.#logger.child({ instanceId: this.#live.state.id, step: this.stepName, attempt: this.attempt });
+  }
+}
+
+function liveSignal(live: LiveInstance): AbortSignal {
+  return (live.controller ??= new AbortController()).signal;
+}
+
+/** Map a thrown value to a step error code and message. */
+function describeFailure(err: unknown): { code: StepErrorCode; message: string } {
+  if (err instanceof ActionError) return { code: err.code, message: err.message };
+  if (err instanceof Error) return { code: 'action_failed', message: err.message || err.name };
+  return { code: 'action_failed', message: typeof err === 'string' ? err : JSON.stringify(err) ?? String(err) };
+}
+
+export class Driver {
+  readonly #o: DriverOptions;
+  readonly #queue: PQueue;
+  readonly #persistProgress: boolean;
+  readonly live = new Map<string, LiveInstance>();
+  #inLive: LiveInstance[] = [];
+  #inEv: RuntimeEvent[] = [];
+  #spareLive: LiveInstance[] = [];
+  #spareEv: RuntimeEvent[] = [];
+  readonly #cmds: Command[] = [];
+  readonly #cmdLive: LiveInstance[] = [];
+  readonly #touched: LiveInstance[] = [];
+  readonly #fresh: LiveInstance[] = [];
+  #stepNotices: [LiveInstance, number][] = [];
+  #turnId = 0;
+  #pumping = false;
+  #scheduled = false;
+  #stopping = false;
+  #inFlight = 0;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(options: DriverOptions) {
+    this.#o = options;
+    this.#queue = new PQueue({ concurrency: options.concurrency });
+    this.#persistProgress = options.store.durable;
+  }
+
+  /** Queued (not yet started) action calls. */
+  get queuedCalls(): number {
+    return this.#queue.size;
+  }
+
+  /** Resolves once fewer than `limit` calls are queued (backpressure for producers). */
+  async whenQueueBelow(limit: number): Promise<void> {
+    if (this.#queue.size < limit) return;
+    await this.#queue.onSizeLessThan(limit);
+  }
+
+  /** Start driving a new instance: commits its row, then runs its start steps. */
+  add(live: LiveInstance): void {
+    this.live.set(live.state.id, live);
+    this.push(live, { type: 'start', now: this.#o.clock.now() });
+  }
+
+  /** Drive a recovered instance: re-issue its RUNNING calls (same attempt) and re-arm its timers. */
+  resume(live: LiveInstance, calls: readonly number[], timers: readonly number[]): void {
+    live.committed = true;
+    this.live.set(live.state.id, live);
+    if (live.state.status === 'PENDING') {
+      this.push(live, { type: 'start', now: this.#o.clock.now() });
+      return;
+    }
+    for (const s of timers) {
+      this.#cmds.push({ type: 'timer', step: s, attempt: live.state.attempts[s]!, dueAt: live.state.dueAt[s]! });
+      this.#cmdLive.push(live);
+    }
+    for (const s of calls) {
+      this.#cmds.push({ type: 'call', step: s, attempt: live.state.attempts[s]! });
+      this.#cmdLive.push(live);
+    }
+    if (!this.#pumping) {
+      this.#pumping = true;
+      this.#dispatch();
+      this.#loop();
+    }
+  }
+
+  /** Queue an event for an instance. */
+  push(live: LiveInstance, ev: RuntimeEvent): void {
+    this.#inLive.push(live);
+    this.#inEv.push(ev);
+    if (!this.#pumping && !this.#scheduled) {
+      this.#scheduled = true;
+      queueMicrotask(this.#run);
+    }
+  }
+
+  readonly #run = (): void => {
+    this.#scheduled = false;
+    if (this.#pumping) return;
+    this.#pumping = true;
+    this.#loop();
+  };
+
+  #loop(): void {
+    while (this.#inLive.length > 0) {
+      const batch = this.#turn();
+      if (batch !== null) {
+        let result: CommitResult | Promise<CommitResult>;
+        try {
+          result = this.#o.store.commit(batch);
+        } catch (err) {
+          this.#commitFailed(batch, err, 0);
+          return;
+        }
+        if (isThenable(result)) {
+          result.then(
+            (r) => {
+              this.#committed(r);
+              this.#dispatch();
+              this.#loop();
+            },
+            (err: unknown) => this.#commitFailed(batch, err, 0),
+          );
+          return;
+        }
+        this.#committed(result);
+      }
+      this.#dispatch();
+    }
+    this.#pumping = false;
+    if (this.#idleWaiters.length > 0 && this.#inFlight === 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  /** Apply every queued event; return the batch of changed records, or null. */
+  #turn(): CommitBatch | null {
+    const lives = this.#inLive;
+    const evs = this.#inEv;
+    this.#inLive = this.#spareLive;
+    this.#inEv = this.#spareEv;
+    const turn = ++this.#turnId;
+    const cmds = this.#cmds;
+    const cmdLive = this.#cmdLive;
+    const touched = this.#touched;
+    for (let i = 0; i < lives.length; i++) {
+      const live = lives[i]!;
+      if (live.dropped || live.finished) continue;
+      const before = cmds.length;
+      advance(live.plan, live.state, evs[i]!, cmds);
+      for (let j = before; j < cmds.length; j++) cmdLive.push(live);
+      if (live.turn !== turn) {
+        live.turn = turn;
+        touched.push(live);
+      }
+    }
+    lives.length = 0;
+    evs.length = 0;
+    this.#spareLive = lives;
+    this.#spareEv = evs;
+
+    const instances: InstanceRecord[] = [];
+    const steps: StepRecord[] = [];
+    const notify = this.#o.emitter.has('step:finished') || this.#o.emitter.has('step:waiting');
+    for (const live of touched) {
+      const st = live.state;
+      const final = isFinal(st.status);
+      if (!live.committed || (st.instanceDirty && (this.#persistProgress || final))) {
+        instances.push(toInstanceRecord(st, live.meta));
+        st.instanceDirty = false;
+        if (!live.committed) this.#fresh.push(live);
+      }
+      const dirty = st.dirty;
+      if (this.#persistProgress) {
+        for (let k = 0; k < dirty.length; k++) steps.push(toStepRecord(live.plan, st, dirty[k]!));
+      } else if (final) {
+        for (let s = 0; s < live.plan.stepCount; s++) steps.push(toStepRecord(live.plan, st, s));
+      }
+      for (let k = 0; k < dirty.length; k++) {
+        const s = dirty[k]!;
+        st.dirtyMark[s] = 0;
+        if (notify) this.#stepNotices.push([live, s]);
+      }
+      dirty.length = 0;
+    }
+    touched.length = 0;
+    return instances.length > 0 || steps.length > 0 ? { instances, steps } : null;
+  }
+
+  #committed(result: CommitResult): void {
+    const fresh = this.#fresh;
+    for (const live of fresh) {
+      const holder = result.idempotencyConflicts.get(live.state.id);
+      if (holder !== undefined) {
+        live.dropped = true;
+        this.live.delete(live.state.id);
+        live.onCommitted?.({ existing: holder });
+      } else {
+        live.committed = true;
+        live.onCommitted?.(null);
+      }
+      live.onCommitted = null;
+    }
+    fresh.length = 0;
+  }
+
+  #commitFailed(batch: CommitBatch, err: unknown, tries: number): void {
+    this.#o.emitter.emit('engine:error', { error: err });
+    this.#o.logger.error({ err, store: this.#o.store.kind, tries }, 'store commit failed; retrying');
+    // Instances whose row was never committed are refused (their execute rejects); nothing of them is kept.
+    const refused = new Set<string>();
+    for (const live of this.#fresh) {
+      live.dropped = true;
+      this.live.delete(live.state.id);
+      refused.add(live.state.id);
+      live.onCommitted?.({ error: err });
+      live.onCommitted = null;
+    }
+    this.#fresh.length = 0;
+    const rest: CommitBatch = {
+      instances: batch.instances.filter((r) => !refused.has(r.id)),
+      steps: batch.steps.filter((r) => !refused.has(r.instanceId)),
+    };
+    if (rest.instances.length === 0 && rest.steps.length === 0) {
+      this.#dispatch();
+      this.#loop();
+      return;
+    }
+    const delay = Math.min(5000, 50 * 2 ** tries);
+    setTimeout(() => {
+      Promise.resolve()
+        .then(() => this.#o.store.commit(rest))
+        .then(
+          (r) => {
+            this.#committed(r);
+            this.#dispatch();
+            this.#loop();
+          },
+          (e: unknown) => this.#commitFailed(rest, e, tries + 1),
+        );
+    }, delay);
+  }
+
+  #dispatch(): void {
+    const cmds = this.#cmds;
+    const lives = this.#cmdLive;
+    for (let i = 0; i < cmds.length; i++) {
+      const live = lives[i]!;
+      if (live.dropped) continue;
+      const cmd = cmds[i]!;
+      switch (cmd.type) {
+        case 'call':
+          this.#call(live, cmd.step, cmd.attempt);
+          break;
+        case 'timer':
+          this.#arm(live, cmd.step, cmd.attempt, cmd.dueAt);
+          break;
+        case 'abort':
+          live.controller?.abort(new FlowspecError('FSP_ERR_INVALID_ARGUMENT', 'instance ended'));
+          this.#clearTimers(live);
+          break;
+        case 'finished':
+          this.#finish(live);
+          break;
+      }
+    }
+    cmds.length = 0;
+    lives.length = 0;
+    if (this.#stepNotices.length > 0) this.#notifySteps();
+  }
+
+  #notifySteps(): void {
+    const notices = this.#stepNotices;
+    this.#stepNotices = [];
+    const em = this.#o.emitter;
+    for (const [live, s] of notices) {
+      const st = live.state;
+      const code = st.stepStatus[s]!;
+      if (code === S.WAITING) {
+        em.emit('step:waiting', {
+          instanceId: st.id,
+          workflowId: st.workflowId,
+          step: live.plan.names[s]!,
+          attempts: st.attempts[s]!,
+          dueAt: st.dueAt[s]!,
+        });
+      } else if (code >= S.SUCCEEDED) {
+        em.emit('step:finished', {
+          instanceId: st.id,
+          workflowId: st.workflowId,
+          step: live.plan.names[s]!,
+          status: STEP_STATUS[code]!,
+          attempts: st.attempts[s]!,
+          error: st.errors[s] ?? null,
+        });
+      }
+    }
+  }
+
+  #arm(live: LiveInstance, s: number, attempt: number, dueAt: number): void {
+    const timers = (live.timers ??= new Map());
+    const old = timers.get(s);
+    if (old) this.#o.clock.clearTimer(old);
+    timers.set(
+      s,
+      this.#o.clock.setTimer(dueAt, () => {
+        live.timers?.delete(s);
+        if (!this.#stopping) this.push(live, { type: 'timer', step: s, attempt, now: this.#o.clock.now() });
+      }),
+    );
+  }
+
+  #clearTimers(live: LiveInstance): void {
+    if (live.timers === null) return;
+    for (const h of live.timers.values()) this.#o.clock.clearTimer(h);
+    live.timers.clear();
+  }
+
+  #finish(live: LiveInstance): void {
+    live.finished = true;
+    this.#clearTimers(live);
+    this.live.delete(live.state.id);
+    const waiters = live.waiters;
+    live.waiters = null;
+    if (waiters) for (const w of waiters) w(live.state);
+    if (this.#o.emitter.has('instance:finished')) {
+      this.#o.emitter.emit('instance:finished', {
+        instanceId: live.state.id,
+        workflowId: live.state.workflowId,
+        status: live.state.status,
+        error: live.state.error,
+      });
+    }
+  }
+
+  #call(live: LiveInstance, s: number, attempt: number): void {
+    if (this.#stopping) return; // left RUNNING: a durable store re-runs it on recovery with the same key
+    const plan = live.plan;
+    let def = live.handlers[s];
+    if (def === undefined) def = live.handlers[s] = this.#o.lookupAction(plan.actionIds[s]!) ?? null;
+    const now = this.#o.clock.now();
+    if (def === null) {
+      this.push(live, {
+        type: 'failed',
+        step: s,
+        attempt,
+        code: 'action_not_registered',
+        message: `No handler is registered for actionId "${plan.actionIds[s]}" (step "${plan.names[s]}"). Register one with engine.registerAction().`,
+        now,
+      });
+      return;
+    }
+    if (this.#o.emitter.has('step:started')) {
+      this.#o.emitter.emit('step:started', {
+        instanceId: live.state.id,
+        workflowId: live.state.workflowId,
+        step: plan.names[s]!,
+        attempt,
+      });
+    }
+    let params: Readonly<Record<string, unknown>>;
+    try {
+      params = resolveParams(plan, live.state, s);
+    } catch (err) {
+      this.push(live, { type: 'failed', step: s, attempt, code: 'invalid_parameters', message: describeFailure(err).message, now });
+      return;
+    }
+    const timeoutMs = this.#o.stepTimeoutMs(plan, s, def);
+    if (def.inline === true && timeoutMs === undefined) {
+      let result: unknown;
+      try {
+        result = def.handler(params, new CallContext(live, s, attempt, null, this.#o.logger));
+      } catch (err) {
+        const f = describeFailure(err);
+        this.push(live, { type: 'failed', step: s, attempt, code: f.code, message: f.message, now });
+        return;
+      }
+      if (!isThenable(result)) {
+        this.#settle(live, s, attempt, result);
+        return;
+      }
+      this.#track(live, +1);
+      Promise.resolve(result).then(
+        (v) => {
+          this.#track(live, -1);
+          this.#settle(live, s, attempt, v);
+        },
+        (err: unknown) => {
+          this.#track(live, -1);
+          this.#fail(live, s, attempt, err);
+        },
+      );
+      return;
+    }
+    this.#track(live, +1);
+    void this.#queue.add(() => this.#invoke(live, s, attempt, def, params, timeoutMs));
+  }
+
+  #track(live: LiveInstance, delta: number): void {
+    live.inFlight += delta;
+    this.#inFlight += delta;
+    if (this.#inFlight === 0 && !this.#pumping && this.#idleWaiters.length > 0 && this.#inLive.length === 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  async #invoke(
+    live: LiveInstance,
+    s: number,
+    attempt: number,
+    def: ActionDefinition,
+    params: Readonly<Record<string, unknown>>,
+    timeoutMs: number | undefined,
+  ): Promise<void> {
+    const st = live.state;
+    if (live.finished || live.dropped || st.stepStatus[s] !== S.RUNNING || st.attempts[s] !== attempt || this.#stopping) {
+      this.#track(live, -1);
+      return;
+    }
+    let timer: TimerHandle | null = null;
+    let signal: AbortSignal | null = null;
+    if (timeoutMs !== undefined) {
+      const stepController = new AbortController();
+      signal = AbortSignal.any([liveSignal(live), stepController.signal]);
+      timer = this.#o.clock.setTimer(this.#o.clock.now() + timeoutMs, () => {
+        timer = null;
+        stepController.abort(new ActionError('step_timeout', `timed out after ${timeoutMs} ms`));
+        this.push(live, {
+          type: 'failed',
+          step: s,
+          attempt,
+          code: 'step_timeout',
+          message: `Step "${live.plan.names[s]}" timed out after ${timeoutMs} ms`,
+          now: this.#o.clock.now(),
+        });
+      });
+    }
+    try {
+      const value = await def.handler(params, new CallContext(live, s, attempt, signal, this.#o.logger));
+      this.#settle(live, s, attempt, value);
+    } catch (err) {
+      this.#fail(live, s, attempt, err);
+    } finally {
+      if (timer !== null) this.#o.clock.clearTimer(timer);
+      this.#track(live, -1);
+    }
+  }
+
+  #fail(live: LiveInstance, s: number, attempt: number, err: unknown): void {
+    const f = describeFailure(err);
+    this.push(live, { type: 'failed', step: s, attempt, code: f.code, message: f.message, now: this.#o.clock.now() });
+  }
+
+  #settle(live: LiveInstance, s: number, attempt: number, value: unknown): void {
+    const now = this.#o.clock.now();
+    let ev: RuntimeEvent;
+    if (value instanceof ActionResult) {
+      ev = {
+        type: 'succeeded',
+        step: s,
+        attempt,
+        output: value.output,
+        branch: value.branch,
+        variables: value.variables,
+        sleepMs: value.sleepMs,
+        now,
+      };
+    } else {
+      ev = {
+        type: 'succeeded',
+        step: s,
+        attempt,
+        output: value === undefined ? EMPTY : value,
+        branch: 'main',
+        variables: null,
+        sleepMs: null,
+        now,
+      };
+    }
+    const limit = this.#o.maxOutputBytes;
+    if (limit !== undefined) {
+      let size: number;
+      try {
+        size = Buffer.byteLength(JSON.stringify(ev.type === 'succeeded' ? ev.output : null) ?? 'null');
+      } catch (err) {
+        this.push(live, { type: 'failed', step: s, attempt, code: 'invalid_parameters', message: `Step output is not JSON: ${describeFailure(err).message}`, now });
+        return;
+      }
+      if (size > limit) {
+        this.push(live, {
+          type: 'failed',
+          step: s,
+          attempt,
+          code: 'output_too_large',
+          message: `Step "${live.plan.names[s]}" output is ${size} bytes of JSON, over the limit of ${limit} bytes (engine option maxOutputBytes). Return less data, e.g. only the fields later steps read.`,
+          now,
+        });
+        return;
+      }
+    }
+    this.push(live, ev);
+  }
+
+  /** Stop dispatching; resolve once in-flight handlers finished or `timeoutMs` passed; drop all timers. */
+  async stop(timeoutMs: number): Promise<void> {
+    this.#stopping = true;
+    if (this.#inFlight > 0 || this.#pumping || this.#inLive.length > 0) {
+      await Promise.race([
+        new Promise<void>((r) => this.#idleWaiters.push(r)),
+        new Promise<void>((r) => setTimeout(r, timeoutMs).unref()),
+      ]);
+    }
+    this.#queue.clear();
+    for (const live of this.live.values()) {
+      this.#clearTimers(live);
+      live.controller?.abort(new FlowspecError('FSP_ERR_ENGINE_STOPPED', 'engine stopping'));
+    }
+    this.live.clear();
+  }
+
+  /** Resolves when no event is queued, no commit is pending and no handler is in flight. */
+  async idle(): Promise<void> {
+    if (!this.#pumping && this.#inLive.length === 0 && this.#inFlight === 0) return;
+    await new Promise<void>((r) => this.#idleWaiters.push(r));
+  }
+}

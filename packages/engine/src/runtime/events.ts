@@ -1,0 +1,70 @@
+/** Typed engine events. Payloads are built only when someone listens. */
+import type { StepError } from '../errors.js';
+import type { InstanceErrorRecord, InstanceStatus, StepStatus } from '../store/types.js';
+
+export interface EngineEvents {
+  'instance:started': { readonly instanceId: string; readonly workflowId: string };
+  'instance:finished': {
+    readonly instanceId: string;
+    readonly workflowId: string;
+    readonly status: InstanceStatus;
+    readonly error: InstanceErrorRecord | null;
+  };
+  'step:started': {
+    readonly instanceId: string;
+    readonly workflowId: string;
+    readonly step: string;
+    readonly attempt: number;
+  };
+  'step:finished': {
+    readonly instanceId: string;
+    readonly workflowId: string;
+    readonly step: string;
+    readonly status: StepStatus;
+    readonly attempts: number;
+    readonly error: StepError | null;
+  };
+  'step:waiting': {
+    readonly instanceId: string;
+    readonly workflowId: string;
+    readonly step: string;
+    readonly attempts: number;
+    readonly dueAt: number;
+  };
+  /** The store failed to commit; the engine retries. */
+  'engine:error': { readonly error: unknown };
+}
+
+export type EngineEventName = keyof EngineEvents;
+export type Listener<K extends EngineEventName> = (payload: EngineEvents[K]) => void;
+
+/** A minimal typed emitter: `has()` lets callers skip building payloads. */
+export class Emitter {
+  readonly #listeners: { [K in EngineEventName]?: Listener<K>[] } = {};
+
+  on<K extends EngineEventName>(name: K, listener: Listener<K>): () => void {
+    const list = (this.#listeners[name] ??= []) as Listener<K>[];
+    list.push(listener);
+    return () => {
+      const i = list.indexOf(listener);
+      if (i >= 0) list.splice(i, 1);
+    };
+  }
+
+  has(name: EngineEventName): boolean {
+    const list = this.#listeners[name];
+    return list !== undefined && list.length > 0;
+  }
+
+  emit<K extends EngineEventName>(name: K, payload: EngineEvents[K]): void {
+    const list = this.#listeners[name] as Listener<K>[] | undefined;
+    if (list === undefined) return;
+    for (const l of list.slice()) {
+      try {
+        l(payload);
+      } catch {
+        // a listener's bug never unwinds the engine
+      }
+    }
+  }
+}
