@@ -4,7 +4,8 @@
 // workspace is installed (better-sqlite3 compiles from source), built, then the
 // requested task runs.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -36,6 +37,37 @@ function build() {
   run(bin('tsc'), ['-b']);
 }
 
+// Tests are excluded from the package builds; this checks their types too.
+function typecheckTests() {
+  run(bin('tsc'), ['-p', 'tsconfig.test.json']);
+}
+
+// vitest, then one plain closing line ("N passed, N failed") that any CI reader understands.
+function testAll(args) {
+  const dir = mkdtempSync(join(tmpdir(), 'flowspec-test-'));
+  const report = join(dir, 'vitest.json');
+  const r = spawnSync(
+    bin('vitest'),
+    ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...args],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
+  let summary = null;
+  try {
+    const json = JSON.parse(readFileSync(report, 'utf8'));
+    summary =
+      `${json.numPassedTests} passed, ${json.numFailedTests} failed` +
+      (json.numPendingTests ? `, ${json.numPendingTests} skipped` : '');
+  } catch {
+    // no report: vitest failed before running anything; its exit code says so
+  }
+  rmSync(dir, { recursive: true, force: true });
+  if (summary) console.log(`\ntests: ${summary}`);
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
 const task = process.argv[2] ?? 'test';
 const rest = process.argv.slice(3);
 switch (task) {
@@ -56,9 +88,10 @@ switch (task) {
   case 'test':
     setup();
     build();
+    typecheckTests();
     run(bin('eslint'), ['--max-warnings=0', '.']);
     run(bin('prettier'), ['--check', '.']);
-    run(bin('vitest'), ['run', ...rest]);
+    testAll(rest);
     break;
   case 'start': {
     setup();

@@ -1,0 +1,47 @@
+// Shared helpers of the benchmark scenarios: spec builders and timing.
+import { performance } from 'node:perf_hooks';
+
+export const NOOP = 'com.datadoghq.core.noop';
+
+/** A linear chain of n noop steps. */
+export function chainSpec(n) {
+  const steps = [];
+  for (let i = 0; i < n; i++) {
+    steps.push({
+      name: `S${i}`,
+      actionId: NOOP,
+      outboundEdges: i + 1 < n ? [{ nextStepName: `S${i + 1}`, branchName: 'main' }] : [],
+    });
+  }
+  return { triggers: [{ startStepNames: ['S0'], workflowTrigger: {} }], steps };
+}
+
+/** Start -> n noop steps in parallel -> one ALL join. */
+export function fanOutSpec(n) {
+  const steps = [{ name: 'Start', actionId: NOOP, outboundEdges: [] }];
+  for (let i = 0; i < n; i++) {
+    steps[0].outboundEdges.push({ nextStepName: `F${i}`, branchName: 'main' });
+    steps.push({ name: `F${i}`, actionId: NOOP, outboundEdges: [{ nextStepName: 'Join', branchName: 'main' }] });
+  }
+  steps.push({ name: 'Join', actionId: NOOP, readinessGate: { thresholdType: 'ALL' } });
+  return { triggers: [{ startStepNames: ['Start'], workflowTrigger: {} }], steps };
+}
+
+/** Median and spread (min, max, p25, p75) of samples in ms. */
+export function stats(samples) {
+  const s = [...samples].sort((a, b) => a - b);
+  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  return { median: q(0.5), p25: q(0.25), p75: q(0.75), min: s[0], max: s[s.length - 1], runs: s.length };
+}
+
+/** Run fn `warmup` times, then `runs` times, returning per-run milliseconds. */
+export async function measure(fn, { warmup, runs }) {
+  for (let i = 0; i < warmup; i++) await fn();
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    samples.push(performance.now() - t0);
+  }
+  return samples;
+}
