@@ -1,4 +1,5 @@
 /** The contract between the engine and action handlers. */
+import type { StepErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 /** What a handler gets besides its parameters. */
@@ -48,7 +49,7 @@ export function actionResult(opts: {
 /** A failure with a step error code (see `StepErrorCodes`), thrown by handlers that know why they failed. */
 export class ActionError extends Error {
   constructor(
-    readonly code: import('../errors.js').StepErrorCode,
+    readonly code: StepErrorCode,
     message: string,
     readonly details?: unknown,
   ) {
