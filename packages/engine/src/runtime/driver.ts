@@ -62,7 +62,6 @@ export interface DriverOptions {
 
 const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-const handlerCache = new WeakMap<Plan, (ActionDefinition | null | undefined)[]>();
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
@@ -352,6 +351,8 @@ export class Driver {
   }
 
   #dispatch(): void {
+    // Report what the committed turn changed before acting on it: "A finished" precedes "B started".
+    if (this.#stepNotices.length > 0) this.#notifySteps();
     const cmds = this.#cmds;
     const lives = this.#cmdLive;
     for (let i = 0; i < cmds.length; i++) {
@@ -376,7 +377,6 @@ export class Driver {
     }
     cmds.length = 0;
     lives.length = 0;
-    if (this.#stepNotices.length > 0) this.#notifySteps();
   }
 
   #notifySteps(): void {

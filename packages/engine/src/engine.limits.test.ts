@@ -1,0 +1,143 @@
+/** Concurrency limits, backpressure and logging cost of the engine. */
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { createEngine } from './engine.js';
+import type { Logger } from './logger.js';
+import { createSimulatedClock } from './runtime/simulated-clock.js';
+import { createMemoryStore } from './store/memory-store.js';
+
+function fanOut(n: number, actionId: string) {
+  const steps: Record<string, unknown>[] = [
+    { name: 'Start', actionId: 'com.datadoghq.core.noop', outboundEdges: [] as unknown[] },
+  ];
+  for (let i = 0; i < n; i++) {
+    (steps[0]!.outboundEdges as unknown[]).push({ nextStepName: `F${i}`, branchName: 'main' });
+    steps.push({ name: `F${i}`, actionId, outboundEdges: [{ nextStepName: 'Join', branchName: 'main' }] });
+  }
+  steps.push({ name: 'Join', actionId: 'com.datadoghq.core.noop' });
+  return { triggers: [{ startStepNames: ['Start'], workflowTrigger: {} }], steps };
+}
+
+describe('engine: concurrency and backpressure', () => {
+  it('runs a 20,000-step fan-out with at most `concurrency` handlers at once', async () => {
+    const clock = createSimulatedClock();
+    let running = 0;
+    let peak = 0;
+    let calls = 0;
+    const engine = createEngine({
+      store: createMemoryStore(),
+      clock,
+      concurrency: 8,
+      actions: {
+        'test.slow': async () => {
+          running++;
+          calls++;
+          peak = Math.max(peak, running);
+          await new Promise<void>((r) => setImmediate(r));
+          running--;
+          return {};
+        },
+      },
+    });
+    const wf = await engine.createWorkflow({ name: 'wide', spec: fanOut(20_000, 'test.slow') });
+    const { instanceId } = await engine.execute(wf.id);
+    const view = await engine.waitFor(instanceId);
+    expect(view.status).toBe('SUCCEEDED');
+    expect(calls).toBe(20_000);
+    expect(peak).toBe(8);
+    await engine.stop();
+  });
+
+  it('makes execute wait while more than maxQueuedCalls calls are queued', async () => {
+    const clock = createSimulatedClock();
+    const release: (() => void)[] = [];
+    const engine = createEngine({
+      store: createMemoryStore(),
+      clock,
+      concurrency: 1,
+      maxQueuedCalls: 3,
+      actions: { 'test.block': () => new Promise<object>((r) => release.push(() => r({}))) },
+    });
+    const wf = await engine.createWorkflow({
+      name: 'one',
+      spec: { triggers: [{ startStepNames: ['A'], workflowTrigger: {} }], steps: [{ name: 'A', actionId: 'test.block' }] },
+    });
+    // 1 running + 3 queued fill the engine; the 5th execute must wait.
+    for (let i = 0; i < 4; i++) await engine.execute(wf.id);
+    let fifthAccepted = false;
+    const fifth = engine.execute(wf.id).then((r) => {
+      fifthAccepted = true;
+      return r;
+    });
+    await clock.advanceBy(0);
+    expect(fifthAccepted).toBe(false);
+    release.shift()!(); // one call finishes, one queued call starts: the queue drops below the limit
+    await clock.advanceBy(0);
+    expect(fifthAccepted).toBe(true);
+    while (release.length > 0 || !(await engine.getInstance((await fifth).instanceId)).endedAt) {
+      release.shift()?.();
+      await clock.advanceBy(0);
+    }
+    await engine.stop();
+  });
+});
+
+describe('engine: logging', () => {
+  it('logs nothing at info level (or above) while running steps', async () => {
+    const counts = { debug: 0, info: 0, warn: 0, error: 0 };
+    const logger: Logger = {
+      debug: () => void counts.debug++,
+      info: () => void counts.info++,
+      warn: () => void counts.warn++,
+      error: () => void counts.error++,
+      child: () => logger,
+    };
+    const engine = createEngine({ store: createMemoryStore(), logger, clock: createSimulatedClock() });
+    const steps = Array.from({ length: 200 }, (_, i) => ({
+      name: `S${i}`,
+      actionId: 'com.datadoghq.core.noop',
+      outboundEdges: i < 199 ? [{ nextStepName: `S${i + 1}`, branchName: 'main' }] : [],
+    }));
+    const wf = await engine.createWorkflow({
+      name: 'chain',
+      spec: { triggers: [{ startStepNames: ['S0'], workflowTrigger: {} }], steps },
+    });
+    for (let i = 0; i < 5; i++) {
+      const { instanceId } = await engine.execute(wf.id);
+      expect((await engine.waitFor(instanceId)).status).toBe('SUCCEEDED');
+    }
+    expect(counts).toMatchObject({ info: 0, warn: 0, error: 0 });
+    await engine.stop();
+  });
+
+  it('takes a pino logger as it is, and handlers log through it with their step bound', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+        cb();
+      },
+    });
+    const engine = createEngine({
+      store: createMemoryStore(),
+      logger: pino({ level: 'info' }, sink),
+      actions: {
+        'test.log': (_p, ctx) => {
+          ctx.logger.info({ note: 'hello' }, 'from the handler');
+          return {};
+        },
+      },
+    });
+    const wf = await engine.createWorkflow({
+      name: 'log',
+      spec: { triggers: [{ startStepNames: ['L'], workflowTrigger: {} }], steps: [{ name: 'L', actionId: 'test.log' }] },
+    });
+    const { instanceId } = await engine.execute(wf.id);
+    await engine.waitFor(instanceId);
+    await new Promise<void>((r) => setImmediate(r));
+    const line = lines.find((l) => l.msg === 'from the handler');
+    expect(line).toMatchObject({ instanceId, step: 'L', attempt: 1, note: 'hello' });
+    await engine.stop();
+  });
+});
