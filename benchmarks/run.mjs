@@ -41,10 +41,13 @@ for (const [a, b] of [
   ['chain-1000', 'chain-10000'],
   ['fanout-1000', 'fanout-10000'],
 ]) {
-  if (byName[a] && byName[b]) console.log(`\ngrowth ${b} / ${a}: ${(byName[b].median / byName[a].median).toFixed(2)} (linear: 10)`);
+  if (byName[a] && byName[b])
+    console.log(`\ngrowth ${b} / ${a}: ${(byName[b].median / byName[a].median).toFixed(2)} (linear: 10)`);
 }
 if (byName['heap-10-step']) {
-  console.log(`\nheap per finished 10-step instance in the memory store: ${byName['heap-10-step'].bytesPerInstance.toFixed(0)} bytes`);
+  console.log(
+    `\nheap per finished 10-step instance in the memory store: ${byName['heap-10-step'].bytesPerInstance.toFixed(0)} bytes`,
+  );
 }
 mkdirSync(join(here, 'results'), { recursive: true });
 const file = join(here, 'results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);

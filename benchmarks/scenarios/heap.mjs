@@ -22,7 +22,8 @@ for (let done = 0; done < count; done += batch) {
 }
 const after = settle();
 const page = await engine.listInstances({ workflowId: wf.id, limit: 1 });
-if (page.totalCount !== count + 100) throw new Error(`store holds ${page.totalCount} instances, expected ${count + 100}`);
+if (page.totalCount !== count + 100)
+  throw new Error(`store holds ${page.totalCount} instances, expected ${count + 100}`);
 const last = await engine.getInstance(page.items[0].id);
 if (last.steps.some((s) => s.status !== 'SUCCEEDED')) throw new Error('a kept instance lost its step states');
 process.stdout.write(

@@ -197,6 +197,8 @@ class FlowspecEngine implements Engine {
   readonly #emitter = new Emitter();
   readonly #driver: Driver;
   readonly #plans = new Map<string, Plan>();
+  /** Action definitions by step index, per plan: shared by all of the plan's instances. */
+  readonly #handlers = new WeakMap<Plan, (ActionDefinition | null | undefined)[]>();
   readonly #pendingKeys = new Map<string, Promise<ExecuteResult>>();
   readonly #pendingStarts = new Map<string, number>();
   readonly #options: EngineOptions;
@@ -520,12 +522,18 @@ class FlowspecEngine implements Engine {
     }
   }
 
+  #handlersOf(plan: Plan): (ActionDefinition | null | undefined)[] {
+    let list = this.#handlers.get(plan);
+    if (list === undefined) this.#handlers.set(plan, (list = new Array<ActionDefinition | null | undefined>(plan.stepCount)));
+    return list;
+  }
+
   #newLive(plan: Plan, state: InstanceState, meta: InstanceMeta): LiveInstance {
     return {
       plan,
       state,
       meta,
-      handlers: new Array(plan.stepCount),
+      handlers: this.#handlersOf(plan),
       controller: null,
       timers: null,
       committed: false,

@@ -53,6 +53,11 @@ export type Command =
   /** The instance reached a final status. */
   | { readonly type: 'finished' };
 
+/** Where advance appends commands: an array, or the driver's reusable buffer. */
+export interface CommandSink {
+  push(command: Command): unknown;
+}
+
 // Scratch worklist of edges to resolve, encoded `edge * 2 + taken`. advance is
 // not re-entrant, so one module-level array serves every call without allocation.
 const work: number[] = [];
@@ -61,7 +66,12 @@ const work: number[] = [];
  * Apply one event to an instance. Returns `commands` (a new array when none is
  * given) with the commands appended.
  */
-export function advance(plan: Plan, st: InstanceState, ev: RuntimeEvent, commands: Command[] = []): Command[] {
+export function advance<C extends CommandSink = Command[]>(
+  plan: Plan,
+  st: InstanceState,
+  ev: RuntimeEvent,
+  commands: C = [] as unknown as C,
+): C {
   if (st.status !== 'RUNNING' && !(st.status === 'PENDING' && (ev.type === 'start' || ev.type === 'cancel'))) {
     return commands; // finished instances ignore late results; cancel of a finished one changes nothing
   }
@@ -101,11 +111,11 @@ function current(st: InstanceState, step: number, attempt: number, status: numbe
 function markDirty(st: InstanceState, s: number): void {
   if (st.dirtyMark[s] === 0) {
     st.dirtyMark[s] = 1;
-    st.dirty.push(s);
+    st.dirty[st.dirtyCount++] = s;
   }
 }
 
-function start(plan: Plan, st: InstanceState, now: number, commands: Command[]): void {
+function start(plan: Plan, st: InstanceState, now: number, commands: CommandSink): void {
   st.status = 'RUNNING';
   st.instanceStartedAt = now;
   st.instanceDirty = true;
@@ -124,7 +134,7 @@ function start(plan: Plan, st: InstanceState, now: number, commands: Command[]):
 }
 
 /** A ready step starts its first attempt. */
-function run(st: InstanceState, s: number, now: number, commands: Command[]): void {
+function run(st: InstanceState, s: number, now: number, commands: CommandSink): void {
   st.stepStatus[s] = S.RUNNING;
   st.attempts[s] = 1;
   st.startedAt[s] = now;
@@ -142,7 +152,7 @@ function skip(plan: Plan, st: InstanceState, s: number): void {
 }
 
 /** Resolve queued edges and cascade readiness and skips, iteratively (no recursion depth limit). */
-function drain(plan: Plan, st: InstanceState, now: number, commands: Command[]): void {
+function drain(plan: Plan, st: InstanceState, now: number, commands: CommandSink): void {
   const { edgeTo, inCount, join } = plan;
   while (work.length > 0) {
     const item = work.pop()!;
@@ -169,7 +179,7 @@ function succeeded(
   plan: Plan,
   st: InstanceState,
   ev: Extract<RuntimeEvent, { type: 'succeeded' }>,
-  commands: Command[],
+  commands: CommandSink,
 ): void {
   const s = ev.step;
   if (ev.variables !== null) setVariables(st, ev.variables);
@@ -241,7 +251,7 @@ function complete(plan: Plan, st: InstanceState, s: number, output: unknown, bra
   for (let i = fbStart[s]!, end = fbStart[s + 1]!; i < end; i++) work.push(fbEdges[i]! * 2);
 }
 
-function wait(st: InstanceState, s: number, kind: number, dueAt: number, commands: Command[]): void {
+function wait(st: InstanceState, s: number, kind: number, dueAt: number, commands: CommandSink): void {
   st.stepStatus[s] = S.WAITING;
   st.timerKind[s] = kind;
   st.dueAt[s] = dueAt;
@@ -257,7 +267,7 @@ function failed(
   message: string,
   now: number,
   retryable: boolean,
-  commands: Command[],
+  commands: CommandSink,
 ): void {
   const policy = plan.retry[s];
   if (retryable && policy && st.errorRetries[s]! < policy.maxRetries) {
@@ -285,7 +295,7 @@ function failed(
   terminate(plan, st, 'FAILED', now, commands);
 }
 
-function timer(plan: Plan, st: InstanceState, s: number, attempt: number, now: number, commands: Command[]): void {
+function timer(plan: Plan, st: InstanceState, s: number, attempt: number, now: number, commands: CommandSink): void {
   if (s < 0 || s >= plan.stepCount || st.attempts[s] !== attempt) return;
   const status = st.stepStatus[s];
   if (status === S.WAITING) {
@@ -301,7 +311,7 @@ function timer(plan: Plan, st: InstanceState, s: number, attempt: number, now: n
 }
 
 /** End the instance as FAILED or CANCELED: running/waiting steps CANCELED, pending ones SKIPPED, open edges DEAD. */
-function terminate(plan: Plan, st: InstanceState, status: 'FAILED' | 'CANCELED', now: number, commands: Command[]) {
+function terminate(plan: Plan, st: InstanceState, status: 'FAILED' | 'CANCELED', now: number, commands: CommandSink) {
   work.length = 0;
   const n = plan.stepCount;
   let inFlight = false;
@@ -335,7 +345,7 @@ function terminate(plan: Plan, st: InstanceState, status: 'FAILED' | 'CANCELED',
   commands.push({ type: 'finished' });
 }
 
-function finishSucceeded(plan: Plan, st: InstanceState, now: number, commands: Command[]): void {
+function finishSucceeded(plan: Plan, st: InstanceState, now: number, commands: CommandSink): void {
   const outputs: Record<string, unknown> = {};
   for (const p of plan.outputSchema) {
     let value: unknown = p.value === null ? undefined : evaluateValue(p.value, st.ctx);

@@ -20,6 +20,7 @@ import { evaluateValue } from '../expr/template.js';
 import type { Logger } from '../logger.js';
 import type { CommitBatch, CommitResult, InstanceRecord, StepRecord, Store } from '../store/types.js';
 import { advance } from './advance.js';
+import { TurnBuffer } from './buffer.js';
 import type { Command, RuntimeEvent } from './advance.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { Emitter } from './events.js';
@@ -121,7 +122,7 @@ function liveSignal(live: LiveInstance): AbortSignal {
 function describeFailure(err: unknown): { code: StepErrorCode; message: string } {
   if (err instanceof ActionError) return { code: err.code, message: err.message };
   if (err instanceof Error) return { code: 'action_failed', message: err.message || err.name };
-  return { code: 'action_failed', message: typeof err === 'string' ? err : JSON.stringify(err) ?? String(err) };
+  return { code: 'action_failed', message: typeof err === 'string' ? err : (JSON.stringify(err) ?? String(err)) };
 }
 
 export class Driver {
@@ -129,16 +130,18 @@ export class Driver {
   readonly #queue: PQueue;
   readonly #persistProgress: boolean;
   readonly live = new Map<string, LiveInstance>();
-  #inLive: LiveInstance[] = [];
-  #inEv: RuntimeEvent[] = [];
-  #spareLive: LiveInstance[] = [];
-  #spareEv: RuntimeEvent[] = [];
-  readonly #cmds: Command[] = [];
-  readonly #cmdLive: LiveInstance[] = [];
-  readonly #touched: LiveInstance[] = [];
+  // Per-turn work lists: reused, never reallocated (see TurnBuffer).
+  #inLive = new TurnBuffer<LiveInstance>();
+  #inEv = new TurnBuffer<RuntimeEvent>();
+  #spareLive = new TurnBuffer<LiveInstance>();
+  #spareEv = new TurnBuffer<RuntimeEvent>();
+  readonly #cmds = new TurnBuffer<Command>();
+  readonly #cmdLive = new TurnBuffer<LiveInstance>();
+  readonly #touched = new TurnBuffer<LiveInstance>();
   readonly #fresh: LiveInstance[] = [];
   #stepNotices: [LiveInstance, number][] = [];
   #turnId = 0;
+  #now = 0;
   #pumping = false;
   #scheduled = false;
   #stopping = false;
@@ -253,47 +256,52 @@ export class Driver {
     const cmdLive = this.#cmdLive;
     const touched = this.#touched;
     for (let i = 0; i < lives.length; i++) {
-      const live = lives[i]!;
+      const live = lives.at(i);
       if (live.dropped || live.finished) continue;
       const before = cmds.length;
-      advance(live.plan, live.state, evs[i]!, cmds);
+      advance(live.plan, live.state, evs.at(i), cmds);
       for (let j = before; j < cmds.length; j++) cmdLive.push(live);
       if (live.turn !== turn) {
         live.turn = turn;
         touched.push(live);
       }
     }
-    lives.length = 0;
-    evs.length = 0;
+    lives.clear();
+    evs.clear();
     this.#spareLive = lives;
     this.#spareEv = evs;
 
-    const instances: InstanceRecord[] = [];
-    const steps: StepRecord[] = [];
+    // Most turns of a non-durable store write nothing: allocate the batch only when needed.
+    let instances: InstanceRecord[] | null = null;
+    let steps: StepRecord[] | null = null;
     const notify = this.#o.emitter.has('step:finished') || this.#o.emitter.has('step:waiting');
-    for (const live of touched) {
+    for (let t = 0; t < touched.length; t++) {
+      const live = touched.at(t);
       const st = live.state;
       const final = isFinal(st.status);
       if (!live.committed || (st.instanceDirty && (this.#persistProgress || final))) {
-        instances.push(toInstanceRecord(st, live.meta));
+        (instances ??= []).push(toInstanceRecord(st, live.meta));
         st.instanceDirty = false;
         if (!live.committed) this.#fresh.push(live);
       }
       const dirty = st.dirty;
+      const dirtyCount = st.dirtyCount;
       if (this.#persistProgress) {
-        for (let k = 0; k < dirty.length; k++) steps.push(toStepRecord(live.plan, st, dirty[k]!));
+        if (dirtyCount > 0) steps ??= [];
+        for (let k = 0; k < dirtyCount; k++) steps!.push(toStepRecord(live.plan, st, dirty[k]!));
       } else if (final) {
+        steps ??= [];
         for (let s = 0; s < live.plan.stepCount; s++) steps.push(toStepRecord(live.plan, st, s));
       }
-      for (let k = 0; k < dirty.length; k++) {
+      for (let k = 0; k < dirtyCount; k++) {
         const s = dirty[k]!;
         st.dirtyMark[s] = 0;
         if (notify) this.#stepNotices.push([live, s]);
       }
-      dirty.length = 0;
+      st.dirtyCount = 0;
     }
-    touched.length = 0;
-    return instances.length > 0 || steps.length > 0 ? { instances, steps } : null;
+    touched.clear();
+    return instances !== null || steps !== null ? { instances: instances ?? [], steps: steps ?? [] } : null;
   }
 
   #committed(result: CommitResult): void {
@@ -353,12 +361,14 @@ export class Driver {
   #dispatch(): void {
     // Report what the committed turn changed before acting on it: "A finished" precedes "B started".
     if (this.#stepNotices.length > 0) this.#notifySteps();
+    // One clock read per dispatch: every call it starts is stamped with it.
+    this.#now = this.#o.clock.now();
     const cmds = this.#cmds;
     const lives = this.#cmdLive;
     for (let i = 0; i < cmds.length; i++) {
-      const live = lives[i]!;
+      const live = lives.at(i);
       if (live.dropped) continue;
-      const cmd = cmds[i]!;
+      const cmd = cmds.at(i);
       switch (cmd.type) {
         case 'call':
           this.#call(live, cmd.step, cmd.attempt);
@@ -367,7 +377,9 @@ export class Driver {
           this.#arm(live, cmd.step, cmd.attempt, cmd.dueAt);
           break;
         case 'abort':
-          live.controller?.abort(new FlowspecError('FSP_ERR_INVALID_ARGUMENT', 'instance ended'));
+          live.controller?.abort(
+            new ActionError('canceled', 'The instance was canceled or failed while this step ran.'),
+          );
           this.#clearTimers(live);
           break;
         case 'finished':
@@ -375,8 +387,8 @@ export class Driver {
           break;
       }
     }
-    cmds.length = 0;
-    lives.length = 0;
+    cmds.clear();
+    lives.clear();
   }
 
   #notifySteps(): void {
@@ -446,9 +458,10 @@ export class Driver {
   #call(live: LiveInstance, s: number, attempt: number): void {
     if (this.#stopping) return; // left RUNNING: a durable store re-runs it on recovery with the same key
     const plan = live.plan;
+    // live.handlers is shared by every instance of the plan; a miss is looked up again (it may be registered later).
     let def = live.handlers[s];
-    if (def === undefined) def = live.handlers[s] = this.#o.lookupAction(plan.actionIds[s]!) ?? null;
-    const now = this.#o.clock.now();
+    if (def === undefined || def === null) def = live.handlers[s] = this.#o.lookupAction(plan.actionIds[s]!) ?? null;
+    const now = this.#now;
     if (def === null) {
       this.push(live, {
         type: 'failed',
@@ -472,7 +485,14 @@ export class Driver {
     try {
       params = resolveParams(plan, live.state, s);
     } catch (err) {
-      this.push(live, { type: 'failed', step: s, attempt, code: 'invalid_parameters', message: describeFailure(err).message, now });
+      this.push(live, {
+        type: 'failed',
+        step: s,
+        attempt,
+        code: 'invalid_parameters',
+        message: describeFailure(err).message,
+        now,
+      });
       return;
     }
     const timeoutMs = this.#o.stepTimeoutMs(plan, s, def);
@@ -486,14 +506,14 @@ export class Driver {
         return;
       }
       if (!isThenable(result)) {
-        this.#settle(live, s, attempt, result);
+        this.#settle(live, s, attempt, result, now);
         return;
       }
       this.#track(live, +1);
       Promise.resolve(result).then(
         (v) => {
           this.#track(live, -1);
-          this.#settle(live, s, attempt, v);
+          this.#settle(live, s, attempt, v, this.#o.clock.now());
         },
         (err: unknown) => {
           this.#track(live, -1);
@@ -525,7 +545,13 @@ export class Driver {
     timeoutMs: number | undefined,
   ): Promise<void> {
     const st = live.state;
-    if (live.finished || live.dropped || st.stepStatus[s] !== S.RUNNING || st.attempts[s] !== attempt || this.#stopping) {
+    if (
+      live.finished ||
+      live.dropped ||
+      st.stepStatus[s] !== S.RUNNING ||
+      st.attempts[s] !== attempt ||
+      this.#stopping
+    ) {
       this.#track(live, -1);
       return;
     }
@@ -549,7 +575,7 @@ export class Driver {
     }
     try {
       const value = await def.handler(params, new CallContext(live, s, attempt, signal, this.#o.logger));
-      this.#settle(live, s, attempt, value);
+      this.#settle(live, s, attempt, value, this.#o.clock.now());
     } catch (err) {
       this.#fail(live, s, attempt, err);
     } finally {
@@ -563,8 +589,7 @@ export class Driver {
     this.push(live, { type: 'failed', step: s, attempt, code: f.code, message: f.message, now: this.#o.clock.now() });
   }
 
-  #settle(live: LiveInstance, s: number, attempt: number, value: unknown): void {
-    const now = this.#o.clock.now();
+  #settle(live: LiveInstance, s: number, attempt: number, value: unknown, now: number): void {
     let ev: RuntimeEvent;
     if (value instanceof ActionResult) {
       ev = {
@@ -595,7 +620,14 @@ export class Driver {
       try {
         size = Buffer.byteLength(JSON.stringify(ev.type === 'succeeded' ? ev.output : null) ?? 'null');
       } catch (err) {
-        this.push(live, { type: 'failed', step: s, attempt, code: 'invalid_parameters', message: `Step output is not JSON: ${describeFailure(err).message}`, now });
+        this.push(live, {
+          type: 'failed',
+          step: s,
+          attempt,
+          code: 'invalid_parameters',
+          message: `Step output is not JSON: ${describeFailure(err).message}`,
+          now,
+        });
         return;
       }
       if (size > limit) {

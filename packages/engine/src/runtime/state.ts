@@ -69,8 +69,9 @@ export interface InstanceState {
   instanceEndedAt: number;
   error: InstanceErrorRecord | null;
   result: Readonly<Record<string, unknown>> | null;
-  /** Steps whose status changed since the driver last drained it (each once; see dirtyMark). */
-  dirty: number[];
+  /** Steps whose status changed since the driver last drained it: `dirty[0 .. dirtyCount)`, each once (see dirtyMark). */
+  readonly dirty: Int32Array;
+  dirtyCount: number;
   readonly dirtyMark: Uint8Array;
   /** Whether the instance record (status, variables, outputs, error) changed since drained. */
   instanceDirty: boolean;
@@ -124,7 +125,8 @@ export function createState(
     instanceEndedAt: 0,
     error: null,
     result: null,
-    dirty: [],
+    dirty: new Int32Array(n),
+    dirtyCount: 0,
     dirtyMark: new Uint8Array(n),
     instanceDirty: true,
   };
