@@ -60,7 +60,8 @@ function simulate(plan: Plan, model: { steps: StepModel[] }, seed: number): RunR
     else if (c!.type === 'call') {
       const m = model.steps[c!.step]!;
       const outcome = m.outcomes[c!.attempt - 1] ?? 'ok';
-      if (outcome === 'fail') apply({ type: 'failed', step: c!.step, attempt: c!.attempt, code: 'action_failed', message: 'x', now });
+      if (outcome === 'fail')
+        apply({ type: 'failed', step: c!.step, attempt: c!.attempt, code: 'action_failed', message: 'x', now });
       else
         apply({
           type: 'succeeded',
@@ -113,7 +114,8 @@ function checkSkips(plan: Plan, st: InstanceState): void {
     const allDead = edges.every((e) => st.edgeState[e] === E.DEAD);
     expect(st.stepStatus[s] === S.SKIPPED).toBe(allDead);
     if (st.stepStatus[s] === S.SKIPPED) {
-      for (let i = plan.outStart[s]!; i < plan.outStart[s + 1]!; i++) expect(st.edgeState[plan.outEdges[i]!]).toBe(E.DEAD);
+      for (let i = plan.outStart[s]!; i < plan.outStart[s + 1]!; i++)
+        expect(st.edgeState[plan.outEdges[i]!]).toBe(E.DEAD);
       for (let i = plan.fbStart[s]!; i < plan.fbStart[s + 1]!; i++) expect(st.edgeState[plan.fbEdges[i]!]).toBe(E.DEAD);
     }
   }
@@ -148,7 +150,17 @@ describe('advance: properties over random DAGs', () => {
       ],
     };
     const plan = compileSpec(spec);
-    const model = { steps: plan.names.map(() => ({ join: null, edges: [], fallback: null, retries: 0, gateRetries: null, outcomes: [], branch: 'main' })) };
+    const model = {
+      steps: plan.names.map(() => ({
+        join: null,
+        edges: [],
+        fallback: null,
+        retries: 0,
+        gateRetries: null,
+        outcomes: [],
+        branch: 'main',
+      })),
+    };
     fc.assert(
       fc.property(fc.integer(), (seed) => {
         const r = simulate(plan, model, seed);

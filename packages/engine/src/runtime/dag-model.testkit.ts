@@ -55,8 +55,12 @@ export function toSpec(model: { starts: number[]; steps: StepModel[] }): unknown
       actionId: 'test.step',
       parameters: [{ name: 'i', value: i }],
       ...(s.join ? { readinessGate: { thresholdType: s.join } } : {}),
-      outboundEdges: s.edges.filter((e) => e.to !== s.fallback).map((e) => ({ nextStepName: `S${e.to}`, branchName: e.branch })),
-      ...(s.fallback !== null ? { errorHandlers: [{ fallbackStepName: `S${s.fallback}`, retryStrategy: retry(s.retries) }] } : {}),
+      outboundEdges: s.edges
+        .filter((e) => e.to !== s.fallback)
+        .map((e) => ({ nextStepName: `S${e.to}`, branchName: e.branch })),
+      ...(s.fallback !== null
+        ? { errorHandlers: [{ fallbackStepName: `S${s.fallback}`, retryStrategy: retry(s.retries) }] }
+        : {}),
       ...(s.gateRetries !== null
         ? {
             completionGate: {
@@ -68,4 +72,3 @@ export function toSpec(model: { starts: number[]; steps: StepModel[] }): unknown
     })),
   };
 }
-
