@@ -61,7 +61,10 @@ describe('engine: concurrency and backpressure', () => {
     });
     const wf = await engine.createWorkflow({
       name: 'one',
-      spec: { triggers: [{ startStepNames: ['A'], workflowTrigger: {} }], steps: [{ name: 'A', actionId: 'test.block' }] },
+      spec: {
+        triggers: [{ startStepNames: ['A'], workflowTrigger: {} }],
+        steps: [{ name: 'A', actionId: 'test.block' }],
+      },
     });
     // 1 running + 3 queued fill the engine; the 5th execute must wait.
     for (let i = 0; i < 4; i++) await engine.execute(wf.id);
@@ -115,7 +118,8 @@ describe('engine: logging', () => {
     const lines: Record<string, unknown>[] = [];
     const sink = new Writable({
       write(chunk: Buffer, _enc, cb) {
-        for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+        for (const line of chunk.toString().split('\n').filter(Boolean))
+          lines.push(JSON.parse(line) as Record<string, unknown>);
         cb();
       },
     });
@@ -131,7 +135,10 @@ describe('engine: logging', () => {
     });
     const wf = await engine.createWorkflow({
       name: 'log',
-      spec: { triggers: [{ startStepNames: ['L'], workflowTrigger: {} }], steps: [{ name: 'L', actionId: 'test.log' }] },
+      spec: {
+        triggers: [{ startStepNames: ['L'], workflowTrigger: {} }],
+        steps: [{ name: 'L', actionId: 'test.log' }],
+      },
     });
     const { instanceId } = await engine.execute(wf.id);
     await engine.waitFor(instanceId);

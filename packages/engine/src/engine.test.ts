@@ -50,11 +50,23 @@ describe('engine: running steps', () => {
       engine,
       spec(
         [
-          { name: 'A', actionId: 'com.datadoghq.core.echo', parameters: [{ name: 'value', value: '{{ Trigger.n }}' }], outboundEdges: [edge('B')] },
-          { name: 'B', actionId: 'com.datadoghq.core.echo', parameters: [{ name: 'value', value: 'got {{ Steps.A.value }}' }] },
+          {
+            name: 'A',
+            actionId: 'com.datadoghq.core.echo',
+            parameters: [{ name: 'value', value: '{{ Trigger.n }}' }],
+            outboundEdges: [edge('B')],
+          },
+          {
+            name: 'B',
+            actionId: 'com.datadoghq.core.echo',
+            parameters: [{ name: 'value', value: 'got {{ Steps.A.value }}' }],
+          },
         ],
         ['A'],
-        { inputSchema: { parameters: [{ name: 'n', type: 'NUMBER', defaultValue: 7 }] }, outputSchema: { parameters: [{ name: 'out', type: 'STRING', value: '{{ Steps.B.value }}' }] } },
+        {
+          inputSchema: { parameters: [{ name: 'n', type: 'NUMBER', defaultValue: 7 }] },
+          outputSchema: { parameters: [{ name: 'out', type: 'STRING', value: '{{ Steps.B.value }}' }] },
+        },
       ),
     );
     expect(view.status).toBe('SUCCEEDED');
@@ -80,7 +92,13 @@ describe('engine: running steps', () => {
         { name: 'Join' },
       ]),
     );
-    expect(statuses(view)).toEqual({ If: 'SUCCEEDED', Yes: 'SKIPPED', YesAgain: 'SKIPPED', No: 'SUCCEEDED', Join: 'SUCCEEDED' });
+    expect(statuses(view)).toEqual({
+      If: 'SUCCEEDED',
+      Yes: 'SKIPPED',
+      YesAgain: 'SKIPPED',
+      No: 'SUCCEEDED',
+      Join: 'SUCCEEDED',
+    });
     expect(view.steps[0]!.branch).toBe('false');
   });
 
@@ -100,10 +118,31 @@ describe('engine: running steps', () => {
       name: 'joins',
       spec: spec(
         [
-          { name: 'Fast', actionId: 't.slow', parameters: [{ name: 'ms', value: 10 }, { name: 'tag', value: 'fast' }], outboundEdges: [edge('All'), edge('Any')] },
-          { name: 'Slow', actionId: 't.slow', parameters: [{ name: 'ms', value: 1000 }, { name: 'tag', value: 'slow' }], outboundEdges: [edge('All'), edge('Any')] },
+          {
+            name: 'Fast',
+            actionId: 't.slow',
+            parameters: [
+              { name: 'ms', value: 10 },
+              { name: 'tag', value: 'fast' },
+            ],
+            outboundEdges: [edge('All'), edge('Any')],
+          },
+          {
+            name: 'Slow',
+            actionId: 't.slow',
+            parameters: [
+              { name: 'ms', value: 1000 },
+              { name: 'tag', value: 'slow' },
+            ],
+            outboundEdges: [edge('All'), edge('Any')],
+          },
           { name: 'All', actionId: 't.rec', parameters: [{ name: 'tag', value: 'all' }] },
-          { name: 'Any', actionId: 't.rec', parameters: [{ name: 'tag', value: 'any' }], readinessGate: { thresholdType: 'ANY' } },
+          {
+            name: 'Any',
+            actionId: 't.rec',
+            parameters: [{ name: 'tag', value: 'any' }],
+            readinessGate: { thresholdType: 'ANY' },
+          },
         ],
         ['Fast', 'Slow'],
       ),
@@ -160,10 +199,19 @@ describe('engine: running steps', () => {
             completionCondition: { operand1: '{{ Steps.Poll.n }}', operand2: 100, operator: 'OPERATOR_GREATER_THAN' },
             retryStrategy: { kind: 'RETRY_STRATEGY_LINEAR', linear: { interval: '1s', maxRetries: 2 } },
           },
-          errorHandlers: [{ fallbackStepName: 'Fallback', retryStrategy: { kind: 'RETRY_STRATEGY_LINEAR', linear: { interval: '1s', maxRetries: 5 } } }],
+          errorHandlers: [
+            {
+              fallbackStepName: 'Fallback',
+              retryStrategy: { kind: 'RETRY_STRATEGY_LINEAR', linear: { interval: '1s', maxRetries: 5 } },
+            },
+          ],
           outboundEdges: [edge('Next')],
         },
-        { name: 'Fallback', actionId: 'com.datadoghq.core.echo', parameters: [{ name: 'value', value: '{{ Steps.Poll.error.code }}' }] },
+        {
+          name: 'Fallback',
+          actionId: 'com.datadoghq.core.echo',
+          parameters: [{ name: 'value', value: '{{ Steps.Poll.error.code }}' }],
+        },
         { name: 'Next' },
       ]),
     });
@@ -190,7 +238,12 @@ describe('engine: running steps', () => {
         {
           name: 'Flaky',
           actionId: 't.flaky',
-          errorHandlers: [{ fallbackStepName: 'Recover', retryStrategy: { kind: 'RETRY_STRATEGY_LINEAR', linear: { interval: '5s', maxRetries: 2 } } }],
+          errorHandlers: [
+            {
+              fallbackStepName: 'Recover',
+              retryStrategy: { kind: 'RETRY_STRATEGY_LINEAR', linear: { interval: '5s', maxRetries: 2 } },
+            },
+          ],
           outboundEdges: [edge('Merge')],
         },
         { name: 'Recover', outboundEdges: [edge('Merge')] },
@@ -211,10 +264,16 @@ describe('engine: running steps', () => {
   it('an unhandled failure fails the instance at once and aborts running steps', async () => {
     const { engine, clock } = setup();
     let aborted = false;
-    engine.registerAction('t.hang', (_p, ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => {
-      aborted = true;
-      reject(new Error('aborted'));
-    })));
+    engine.registerAction(
+      't.hang',
+      (_p, ctx) =>
+        new Promise((_, reject) =>
+          ctx.signal.addEventListener('abort', () => {
+            aborted = true;
+            reject(new Error('aborted'));
+          }),
+        ),
+    );
     engine.registerAction('t.wait', () => actionResult({ sleepMs: 60_000 }));
     const view = await run(
       engine,
@@ -238,7 +297,15 @@ describe('engine: running steps', () => {
     const { engine, clock } = setup();
     const wf = await engine.createWorkflow({
       name: 'sleep',
-      spec: spec([{ name: 'Sleep', actionId: 'com.datadoghq.core.sleep', parameters: [{ name: 'durationSeconds', value: 300 }], outboundEdges: [edge('Done')] }, { name: 'Done' }]),
+      spec: spec([
+        {
+          name: 'Sleep',
+          actionId: 'com.datadoghq.core.sleep',
+          parameters: [{ name: 'durationSeconds', value: 300 }],
+          outboundEdges: [edge('Done')],
+        },
+        { name: 'Done' },
+      ]),
     });
     const { instanceId } = await engine.execute(wf.id);
     await clock.advanceBy(299_000);
@@ -252,10 +319,16 @@ describe('engine: running steps', () => {
   it('cancel fires signals, cancels running and waiting steps, skips pending, and is a no-op when finished', async () => {
     const { engine, clock } = setup();
     let sawAbort = false;
-    engine.registerAction('t.hang', (_p, ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', () => {
-      sawAbort = true;
-      resolve({});
-    })));
+    engine.registerAction(
+      't.hang',
+      (_p, ctx) =>
+        new Promise((resolve) =>
+          ctx.signal.addEventListener('abort', () => {
+            sawAbort = true;
+            resolve({});
+          }),
+        ),
+    );
     const wf = await engine.createWorkflow({
       name: 'cancel',
       spec: spec(
@@ -281,7 +354,10 @@ describe('engine: running steps', () => {
 
   it('times a step out (engine option) and treats it as a failure', async () => {
     const { engine, clock } = setup({ timeouts: { byAction: { 't.hang': 500 } } });
-    engine.registerAction('t.hang', (_p, ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason))));
+    engine.registerAction(
+      't.hang',
+      (_p, ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason))),
+    );
     const wf = await engine.createWorkflow({ name: 'timeout', spec: spec([{ name: 'Hang', actionId: 't.hang' }]) });
     const { instanceId } = await engine.execute(wf.id);
     await clock.advanceBy(500);
@@ -295,8 +371,20 @@ describe('engine: running steps', () => {
     const view = await run(
       engine,
       spec([
-        { name: 'Set', actionId: 'com.datadoghq.core.setVariable', parameters: [{ name: 'variableName', value: 'x' }, { name: 'variableValue', value: { a: 1 } }], outboundEdges: [edge('Use')] },
-        { name: 'Use', actionId: 'com.datadoghq.core.echo', parameters: [{ name: 'value', value: '{{ Variables.x.a }}' }] },
+        {
+          name: 'Set',
+          actionId: 'com.datadoghq.core.setVariable',
+          parameters: [
+            { name: 'variableName', value: 'x' },
+            { name: 'variableValue', value: { a: 1 } },
+          ],
+          outboundEdges: [edge('Use')],
+        },
+        {
+          name: 'Use',
+          actionId: 'com.datadoghq.core.echo',
+          parameters: [{ name: 'value', value: '{{ Variables.x.a }}' }],
+        },
       ]),
     );
     expect(view.steps[1]!.output).toEqual({ value: 1 });
@@ -313,7 +401,19 @@ describe('engine: running steps', () => {
     });
     const wf = await engine.createWorkflow({
       name: 'keys',
-      spec: spec([{ name: 'K', actionId: 't.key', errorHandlers: [{ fallbackStepName: 'F', retryStrategy: { kind: 'RETRY_STRATEGY_LINEAR', linear: { interval: '1s', maxRetries: 1 } } }] }, { name: 'F' }]),
+      spec: spec([
+        {
+          name: 'K',
+          actionId: 't.key',
+          errorHandlers: [
+            {
+              fallbackStepName: 'F',
+              retryStrategy: { kind: 'RETRY_STRATEGY_LINEAR', linear: { interval: '1s', maxRetries: 1 } },
+            },
+          ],
+        },
+        { name: 'F' },
+      ]),
     });
     const { instanceId } = await engine.execute(wf.id);
     await clock.advanceBy(1000);
@@ -354,7 +454,10 @@ describe('engine: API', () => {
   it('returns the same instance for a reused idempotency key, also when racing', async () => {
     const { engine } = setup();
     const wf = await engine.createWorkflow({ name: 'idem', spec: spec([{ name: 'A' }]) });
-    const [a, b] = await Promise.all([engine.execute(wf.id, {}, { idempotencyKey: 'k1' }), engine.execute(wf.id, {}, { idempotencyKey: 'k1' })]);
+    const [a, b] = await Promise.all([
+      engine.execute(wf.id, {}, { idempotencyKey: 'k1' }),
+      engine.execute(wf.id, {}, { idempotencyKey: 'k1' }),
+    ]);
     expect(a.instanceId).toBe(b.instanceId);
     const c = await engine.execute(wf.id, {}, { idempotencyKey: 'k1' });
     expect(c).toEqual({ instanceId: a.instanceId, workflowId: wf.id, existing: true });
@@ -363,7 +466,15 @@ describe('engine: API', () => {
 
   it('keeps running an instance on its own spec version after an update', async () => {
     const { engine, clock } = setup();
-    const v1 = spec([{ name: 'Sleep', actionId: 'com.datadoghq.core.sleep', parameters: [{ name: 'durationSeconds', value: 1 }], outboundEdges: [edge('Old')] }, { name: 'Old' }]);
+    const v1 = spec([
+      {
+        name: 'Sleep',
+        actionId: 'com.datadoghq.core.sleep',
+        parameters: [{ name: 'durationSeconds', value: 1 }],
+        outboundEdges: [edge('Old')],
+      },
+      { name: 'Old' },
+    ]);
     const wf = await engine.createWorkflow({ name: 'versions', spec: v1 });
     const { instanceId } = await engine.execute(wf.id);
     const updated = await engine.updateWorkflow(wf.id, { spec: spec([{ name: 'New' }]) });
@@ -380,15 +491,24 @@ describe('engine: API', () => {
 
   it('refuses invalid specs with every diagnostic, and deleting a workflow with running instances', async () => {
     const { engine } = setup();
-    const err = (await engine.createWorkflow({ name: '', spec: { steps: [{ name: 'A' }], triggers: [] } }).catch((e: unknown) => e)) as FlowspecError;
+    const err = (await engine
+      .createWorkflow({ name: '', spec: { steps: [{ name: 'A' }], triggers: [] } })
+      .catch((e: unknown) => e)) as FlowspecError;
     expect(err.code).toBe('FSP_ERR_SPEC_INVALID');
     const codes = err.diagnostics.map((d) => d.code);
     expect(codes).toContain('FSP_ERR_WORKFLOW_NAME');
     expect(codes).toContain('FSP_ERR_SPEC_NO_TRIGGER');
     expect(codes).toContain('FSP_ERR_SPEC_MISSING_FIELD');
-    const wf = await engine.createWorkflow({ name: 'del', spec: spec([{ name: 'S', actionId: 'com.datadoghq.core.sleep', parameters: [{ name: 'durationSeconds', value: 5 }] }]) });
+    const wf = await engine.createWorkflow({
+      name: 'del',
+      spec: spec([
+        { name: 'S', actionId: 'com.datadoghq.core.sleep', parameters: [{ name: 'durationSeconds', value: 5 }] },
+      ]),
+    });
     const { instanceId } = await engine.execute(wf.id);
-    await expect(engine.deleteWorkflow(wf.id)).rejects.toMatchObject({ code: 'FSP_ERR_WORKFLOW_HAS_RUNNING_INSTANCES' });
+    await expect(engine.deleteWorkflow(wf.id)).rejects.toMatchObject({
+      code: 'FSP_ERR_WORKFLOW_HAS_RUNNING_INSTANCES',
+    });
     await engine.deleteWorkflow(wf.id, { cancelRunning: true });
     expect((await engine.getInstance(instanceId)).status).toBe('CANCELED');
     await expect(engine.getWorkflow(wf.id)).rejects.toMatchObject({ code: 'FSP_ERR_WORKFLOW_NOT_FOUND' });
@@ -399,7 +519,10 @@ describe('engine: API', () => {
     const api = await engine.createWorkflow({
       name: 'api',
       published: false,
-      spec: { triggers: [{ startStepNames: ['A'], apiTrigger: { rateLimit: { count: 2, interval: '60s' } } }], steps: [{ name: 'A', actionId: 'com.datadoghq.core.noop' }] },
+      spec: {
+        triggers: [{ startStepNames: ['A'], apiTrigger: { rateLimit: { count: 2, interval: '60s' } } }],
+        steps: [{ name: 'A', actionId: 'com.datadoghq.core.noop' }],
+      },
     });
     await expect(engine.execute(api.id)).rejects.toMatchObject({ code: 'FSP_ERR_WORKFLOW_UNPUBLISHED' });
     await engine.updateWorkflow(api.id, { published: true });
@@ -411,9 +534,19 @@ describe('engine: API', () => {
     const manual = await engine.createWorkflow({ name: 'manual', published: false, spec: spec([{ name: 'A' }]) });
     const r = await engine.execute(manual.id);
     expect((await engine.waitFor(r.instanceId)).source).toEqual({ type: 'manual' });
-    const none = await engine.createWorkflow({ name: 'none', spec: { triggers: [{ startStepNames: ['A'], monitorTrigger: {} }], steps: [{ name: 'A', actionId: 'com.datadoghq.core.noop' }] } });
+    const none = await engine.createWorkflow({
+      name: 'none',
+      spec: {
+        triggers: [{ startStepNames: ['A'], monitorTrigger: {} }],
+        steps: [{ name: 'A', actionId: 'com.datadoghq.core.noop' }],
+      },
+    });
     await expect(engine.execute(none.id)).rejects.toMatchObject({ code: 'FSP_ERR_NO_EXECUTE_TRIGGER' });
-    const fired = await engine.execute(none.id, {}, { trigger: 'monitorTrigger', source: { type: 'monitor', monitor: { name: 'cpu' } } });
+    const fired = await engine.execute(
+      none.id,
+      {},
+      { trigger: 'monitorTrigger', source: { type: 'monitor', monitor: { name: 'cpu' } } },
+    );
     expect((await engine.waitFor(fired.instanceId)).status).toBe('SUCCEEDED');
   });
 
@@ -448,7 +581,13 @@ describe('engine: API', () => {
     engine.on('step:finished', (e) => seen.push(`finished ${e.step} ${e.status}`));
     engine.on('instance:finished', (e) => seen.push(`instance ${e.status}`));
     await run(engine, spec([{ name: 'A', outboundEdges: [edge('B')] }, { name: 'B' }]));
-    expect(seen).toEqual(['started A', 'finished A SUCCEEDED', 'started B', 'finished B SUCCEEDED', 'instance SUCCEEDED']);
+    expect(seen).toEqual([
+      'started A',
+      'finished A SUCCEEDED',
+      'started B',
+      'finished B SUCCEEDED',
+      'instance SUCCEEDED',
+    ]);
   });
 
   it('fails a step whose action has no handler, and handler errors carry their code', async () => {

@@ -184,6 +184,23 @@ export interface Engine {
 
 const PLAN_CACHE_LIMIT = 1000;
 
+/**
+ * A UUID as a flat string. Node builds randomUUID() by concatenation, a rope of ~15 pieces
+ * (~490 bytes of heap); toLowerCase() returns a flat copy (~60 bytes). Ids are kept per instance,
+ * so this is most of an instance's footprint in the in-memory store.
+ */
+function newId(): string {
+  return randomUUID().toLowerCase();
+}
+
+/** One frozen Source per trigger kind: instances started without event data share it. */
+const defaultSources = new Map<string, InstanceSource>();
+function defaultSource(kind: string): InstanceSource {
+  let source = defaultSources.get(kind);
+  if (source === undefined) defaultSources.set(kind, (source = Object.freeze({ type: sourceType(kind) })));
+  return source;
+}
+
 /** Build an engine. Call `start()` before use when the store is durable (recovery). */
 export function createEngine(options: EngineOptions): Engine {
   return new FlowspecEngine(options);
@@ -207,7 +224,10 @@ class FlowspecEngine implements Engine {
 
   constructor(options: EngineOptions) {
     if (options === null || typeof options !== 'object' || !options.store) {
-      throw new FlowspecError('FSP_ERR_INVALID_ARGUMENT', 'createEngine needs { store }: pass createMemoryStore() or a durable store.');
+      throw new FlowspecError(
+        'FSP_ERR_INVALID_ARGUMENT',
+        'createEngine needs { store }: pass createMemoryStore() or a durable store.',
+      );
     }
     this.#options = options;
     this.store = options.store;
@@ -217,7 +237,10 @@ class FlowspecEngine implements Engine {
     for (const [id, def] of Object.entries(options.actions ?? {})) this.#registry.register(id, def);
     const concurrency = options.concurrency ?? 64;
     if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new FlowspecError('FSP_ERR_INVALID_ARGUMENT', `concurrency must be a positive integer, got ${String(concurrency)}.`);
+      throw new FlowspecError(
+        'FSP_ERR_INVALID_ARGUMENT',
+        `concurrency must be a positive integer, got ${String(concurrency)}.`,
+      );
     }
     const timeouts = options.timeouts ?? {};
     this.#driver = new Driver({
@@ -229,7 +252,10 @@ class FlowspecEngine implements Engine {
       concurrency,
       maxOutputBytes: options.maxOutputBytes,
       stepTimeoutMs: (plan, s, def) =>
-        timeouts.byStep?.[plan.names[s]!] ?? def.timeoutMs ?? timeouts.byAction?.[plan.actionIds[s]!] ?? timeouts.defaultMs,
+        timeouts.byStep?.[plan.names[s]!] ??
+        def.timeoutMs ??
+        timeouts.byAction?.[plan.actionIds[s]!] ??
+        timeouts.defaultMs,
     });
   }
 
@@ -253,7 +279,8 @@ class FlowspecEngine implements Engine {
 
   async start(): Promise<void> {
     if (this.#state === 'started') return;
-    if (this.#state === 'stopping') throw new FlowspecError('FSP_ERR_ENGINE_STOPPED', 'The engine is stopping; create a new engine to start again.');
+    if (this.#state === 'stopping')
+      throw new FlowspecError('FSP_ERR_ENGINE_STOPPED', 'The engine is stopping; create a new engine to start again.');
     this.#starting ??= this.#recover().then(() => {
       this.#state = 'started';
     });
@@ -304,7 +331,7 @@ class FlowspecEngine implements Engine {
     ];
     throwIfInvalid(diagnostics);
     const now = this.clock.now();
-    const id = input.id ?? randomUUID();
+    const id = input.id ?? newId();
     if (await this.store.getWorkflow(id)) {
       throw new FlowspecError('FSP_ERR_INVALID_ARGUMENT', `A workflow with id ${id} already exists.`);
     }
@@ -324,7 +351,13 @@ class FlowspecEngine implements Engine {
       ownerId: input.ownerId ?? input.creatorId ?? null,
       accessList: null,
     };
-    const version: SpecVersionRecord = { workflowId: id, version: 1, id: randomUUID(), spec: input.spec as Spec, createdAt: now };
+    const version: SpecVersionRecord = {
+      workflowId: id,
+      version: 1,
+      id: newId(),
+      spec: input.spec as Spec,
+      createdAt: now,
+    };
     await this.store.createWorkflow(workflow, version);
     return { ...workflow, spec: version.spec, specVersionId: version.id };
   }
@@ -344,7 +377,10 @@ class FlowspecEngine implements Engine {
   async getSpecVersion(workflowId: string, version: number): Promise<SpecVersionRecord> {
     const rec = await this.store.getSpecVersion(workflowId, version);
     if (!rec) {
-      throw new FlowspecError('FSP_ERR_SPEC_VERSION_NOT_FOUND', `Workflow "${workflowId}" has no spec version ${version}.`);
+      throw new FlowspecError(
+        'FSP_ERR_SPEC_VERSION_NOT_FOUND',
+        `Workflow "${workflowId}" has no spec version ${version}.`,
+      );
     }
     return rec;
   }
@@ -354,7 +390,10 @@ class FlowspecEngine implements Engine {
     const diagnostics: Diagnostic[] = [];
     if (patch.name !== undefined || patch.description !== undefined) {
       diagnostics.push(
-        ...validateWorkflowAttributes({ name: patch.name ?? wf.name, description: patch.description ?? wf.description }, ''),
+        ...validateWorkflowAttributes(
+          { name: patch.name ?? wf.name, description: patch.description ?? wf.description },
+          '',
+        ),
       );
     }
     if (patch.spec !== undefined) {
@@ -365,7 +404,7 @@ class FlowspecEngine implements Engine {
     const current = await this.getSpecVersion(id, wf.specVersion);
     let version: SpecVersionRecord | undefined;
     if (patch.spec !== undefined && JSON.stringify(patch.spec) !== JSON.stringify(current.spec)) {
-      version = { workflowId: id, version: wf.specVersion + 1, id: randomUUID(), spec: patch.spec as Spec, createdAt: now };
+      version = { workflowId: id, version: wf.specVersion + 1, id: newId(), spec: patch.spec as Spec, createdAt: now };
     }
     const published = patch.published ?? wf.published;
     const next: WorkflowRecord = {
@@ -433,7 +472,12 @@ class FlowspecEngine implements Engine {
     if (pending) return { ...(await checkSameWorkflow(await pending, workflowId, key)), existing: true };
     const run = (async () => {
       const existing = await this.store.findInstanceByIdempotencyKey(key);
-      if (existing) return checkSameWorkflow({ instanceId: existing.id, workflowId: existing.workflowId, existing: true }, workflowId, key);
+      if (existing)
+        return checkSameWorkflow(
+          { instanceId: existing.id, workflowId: existing.workflowId, existing: true },
+          workflowId,
+          key,
+        );
       return this.#execute(workflowId, input, options);
     })();
     this.#pendingKeys.set(key, run);
@@ -450,21 +494,22 @@ class FlowspecEngine implements Engine {
     const trigger = pickTrigger(plan, options.trigger);
     const kind = plan.triggers[trigger]!.kind;
     if (kind === 'apiTrigger') await this.#admitApi(wf, plan.triggers[trigger]!.body);
-    const checked = checkInput(plan.inputSchema, input);
+    const checked = checkInput(plan.inputSchema, ownJson(input, 'input'));
     if (!checked.ok) {
       throw new FlowspecError('FSP_ERR_INPUT_INVALID', `Invalid input: ${summarizeDiagnostics(checked.diagnostics)}`, {
         diagnostics: checked.diagnostics,
       });
     }
     const version = await this.getSpecVersion(workflowId, options.specVersion ?? wf.specVersion);
-    const id = randomUUID();
+    const id = newId();
     const meta: InstanceMeta = {
       workflowName: wf.name,
       specVersion: version.version,
       specVersionId: version.id,
       triggerKind: kind,
       input: checked.input,
-      source: options.source ?? { type: sourceType(kind) },
+      source:
+        options.source === undefined ? defaultSource(kind) : (ownJson(options.source, 'source') as InstanceSource),
       idempotencyKey: options.idempotencyKey ?? null,
       messageName: options.messageName ?? null,
       createdAt: this.clock.now(),
@@ -489,9 +534,13 @@ class FlowspecEngine implements Engine {
     const outcome = await committed.finally(() => this.#countStart(workflowId, kind, -1));
     if (outcome === null) return { instanceId: id, workflowId, existing: false };
     if ('existing' in outcome) return { instanceId: outcome.existing, workflowId, existing: true };
-    throw new FlowspecError('FSP_ERR_STORE', `The store refused the new instance: ${String(outcome.error)}. Nothing was started.`, {
-      cause: outcome.error,
-    });
+    throw new FlowspecError(
+      'FSP_ERR_STORE',
+      `The store refused the new instance: ${String(outcome.error)}. Nothing was started.`,
+      {
+        cause: outcome.error,
+      },
+    );
   }
 
   #countStart(workflowId: string, kind: string, delta: number): void {
@@ -512,7 +561,9 @@ class FlowspecEngine implements Engine {
     if (!rate) return;
     const windowMs = parseIntervalMs(rate.interval);
     const since = this.clock.now() - windowMs;
-    const started = (await this.store.countStartsSince(wf.id, 'apiTrigger', since)) + (this.#pendingStarts.get(`${wf.id}\u0000apiTrigger`) ?? 0);
+    const started =
+      (await this.store.countStartsSince(wf.id, 'apiTrigger', since)) +
+      (this.#pendingStarts.get(`${wf.id}\u0000apiTrigger`) ?? 0);
     if (started >= rate.count) {
       throw new FlowspecError(
         'FSP_ERR_RATE_LIMITED',
@@ -524,7 +575,8 @@ class FlowspecEngine implements Engine {
 
   #handlersOf(plan: Plan): (ActionDefinition | null | undefined)[] {
     let list = this.#handlers.get(plan);
-    if (list === undefined) this.#handlers.set(plan, (list = new Array<ActionDefinition | null | undefined>(plan.stepCount)));
+    if (list === undefined)
+      this.#handlers.set(plan, (list = new Array<ActionDefinition | null | undefined>(plan.stepCount)));
     return list;
   }
 
@@ -551,7 +603,10 @@ class FlowspecEngine implements Engine {
     if (live && live.committed) return liveView(live);
     const rec = typeof instanceId === 'string' ? await this.store.getInstance(instanceId) : undefined;
     if (!rec) throw new FlowspecError('FSP_ERR_INSTANCE_NOT_FOUND', `No instance has id "${String(instanceId)}".`);
-    const [steps, plan] = await Promise.all([this.store.getSteps(instanceId), this.#plan(rec.workflowId, rec.specVersion)]);
+    const [steps, plan] = await Promise.all([
+      this.store.getSteps(instanceId),
+      this.#plan(rec.workflowId, rec.specVersion),
+    ]);
     return recordView(plan, rec, steps);
   }
 
@@ -605,7 +660,13 @@ class FlowspecEngine implements Engine {
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<never>((_, reject) => {
           timer = setTimeout(
-            () => reject(new FlowspecError('FSP_ERR_INVALID_ARGUMENT', `Instance ${instanceId} did not finish within ${options.timeoutMs} ms.`)),
+            () =>
+              reject(
+                new FlowspecError(
+                  'FSP_ERR_INVALID_ARGUMENT',
+                  `Instance ${instanceId} did not finish within ${options.timeoutMs} ms.`,
+                ),
+              ),
             options.timeoutMs,
           );
         });
@@ -622,9 +683,38 @@ class FlowspecEngine implements Engine {
   }
 }
 
+const EMPTY_INPUT: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/**
+ * A private JSON copy of caller data kept on the instance (input, source): the caller may mutate
+ * its object after execute() returns, and stores must be able to serialise it. Empty objects share
+ * one frozen instance.
+ */
+function ownJson(value: unknown, what: 'input' | 'source'): unknown {
+  if (value === undefined || value === null) return EMPTY_INPUT;
+  if (typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0) return EMPTY_INPUT;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (err) {
+    throw new FlowspecError(
+      'FSP_ERR_INPUT_INVALID',
+      `The ${what} is not JSON (${(err as Error).message}); pass plain objects, arrays, strings, numbers, booleans and null.`,
+      {
+        diagnostics: [
+          { code: 'FSP_ERR_INPUT_TYPE', severity: 'error', message: `The ${what} is not JSON.`, pointer: '' },
+        ],
+      },
+    );
+  }
+  return text === undefined ? EMPTY_INPUT : (JSON.parse(text) as unknown);
+}
+
 function throwIfInvalid(diagnostics: readonly Diagnostic[]): void {
   if (diagnostics.some((d) => d.severity === 'error')) {
-    throw new FlowspecError('FSP_ERR_SPEC_INVALID', `Invalid workflow: ${summarizeDiagnostics(diagnostics)}`, { diagnostics });
+    throw new FlowspecError('FSP_ERR_SPEC_INVALID', `Invalid workflow: ${summarizeDiagnostics(diagnostics)}`, {
+      diagnostics,
+    });
   }
 }
 

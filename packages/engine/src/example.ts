@@ -18,14 +18,20 @@ const workflow = await engine.createWorkflow({
       {
         name: 'Check',
         actionId: 'com.datadoghq.core.if',
-        parameters: [{ name: 'conditions', value: [{ comparisonOperator: 'isNotEmpty', leftValue: '{{ Trigger.who }}' }] }],
+        parameters: [
+          { name: 'conditions', value: [{ comparisonOperator: 'isNotEmpty', leftValue: '{{ Trigger.who }}' }] },
+        ],
         outboundEdges: [
           { nextStepName: 'Greet', branchName: 'true' },
           { nextStepName: 'Complain', branchName: 'false' },
         ],
       },
       { name: 'Greet', actionId: 'example.greet', parameters: [{ name: 'who', value: '{{ Trigger.who }}' }] },
-      { name: 'Complain', actionId: 'com.datadoghq.core.error', parameters: [{ name: 'message', value: 'nobody to greet' }] },
+      {
+        name: 'Complain',
+        actionId: 'com.datadoghq.core.error',
+        parameters: [{ name: 'message', value: 'nobody to greet' }],
+      },
     ],
   },
 });

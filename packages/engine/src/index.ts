@@ -33,6 +33,7 @@ export { silentLogger } from './logger.js';
 export type { Logger } from './logger.js';
 export * from './store/types.js';
 export { createMemoryStore } from './store/memory-store.js';
+export type { MemoryStoreOptions } from './store/memory-store.js';
 export { createSimulatedClock } from './runtime/simulated-clock.js';
 export type { SimulatedClock } from './runtime/simulated-clock.js';
 export { systemClock } from './runtime/system-clock.js';

@@ -155,7 +155,8 @@ function buildPlan(spec: Spec): Plan {
     type: p.type,
     hasDefault: p.defaultValue !== undefined,
     defaultValue: p.defaultValue,
-    allowedValues: Array.isArray(p.allowedValues) && p.allowExtraValues !== true ? (p.allowedValues as unknown[]) : null,
+    allowedValues:
+      Array.isArray(p.allowedValues) && p.allowExtraValues !== true ? (p.allowedValues as unknown[]) : null,
   }));
   const outputSchema: CompiledOutputParam[] = (spec.outputSchema?.parameters ?? []).map((p) => ({
     name: p.name,

@@ -345,8 +345,10 @@ function terminate(plan: Plan, st: InstanceState, status: 'FAILED' | 'CANCELED',
   commands.push({ type: 'finished' });
 }
 
+const NO_OUTPUTS: Readonly<Record<string, unknown>> = Object.freeze({});
+
 function finishSucceeded(plan: Plan, st: InstanceState, now: number, commands: CommandSink): void {
-  const outputs: Record<string, unknown> = {};
+  const outputs: Record<string, unknown> = plan.outputSchema.length === 0 ? NO_OUTPUTS : {};
   for (const p of plan.outputSchema) {
     let value: unknown = p.value === null ? undefined : evaluateValue(p.value, st.ctx);
     if ((value === undefined || value === null) && p.hasDefault) value = p.defaultValue;

@@ -158,7 +158,11 @@ export interface OutputSchema {
 export interface ConnectionEnv {
   readonly env: string;
   readonly connections?: readonly { readonly connectionId: string; readonly label: string }[];
-  readonly connectionGroups?: readonly { readonly connectionGroupId: string; readonly label: string; readonly tags?: readonly string[] }[];
+  readonly connectionGroups?: readonly {
+    readonly connectionGroupId: string;
+    readonly label: string;
+    readonly tags?: readonly string[];
+  }[];
 }
 
 export interface Annotation {

@@ -223,7 +223,12 @@ export interface Store {
 
   // Leases (one driver per instance at a time)
   /** Takes or renews the lease of each instance for `owner` until `untilMs`; returns the ids it now holds. */
-  acquireLeases(owner: string, instanceIds: readonly string[], nowMs: number, untilMs: number): Awaitable<readonly string[]>;
+  acquireLeases(
+    owner: string,
+    instanceIds: readonly string[],
+    nowMs: number,
+    untilMs: number,
+  ): Awaitable<readonly string[]>;
   releaseLeases(owner: string, instanceIds: readonly string[]): Awaitable<void>;
 
   /** Whether the store is reachable (health checks). */
