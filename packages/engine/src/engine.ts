@@ -332,8 +332,11 @@ class FlowspecEngine implements Engine {
     throwIfInvalid(diagnostics);
     const now = this.clock.now();
     const id = input.id ?? newId();
-    if (await this.store.getWorkflow(id)) {
-      throw new FlowspecError('FSP_ERR_INVALID_ARGUMENT', `A workflow with id ${id} already exists.`);
+    if ((await this.store.getWorkflow(id)) || (await this.store.getSpecVersion(id, 1))) {
+      throw new FlowspecError(
+        'FSP_ERR_INVALID_ARGUMENT',
+        `The workflow id ${id} is taken (by a workflow, or by a deleted one whose history is kept). Omit id to get a fresh one.`,
+      );
     }
     const published = input.published ?? true;
     const workflow: WorkflowRecord = {
