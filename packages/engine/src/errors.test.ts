@@ -8,14 +8,14 @@ const doc = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../..
 
 describe('error codes', () => {
   it('documents every engine and step error code in docs/reference/errors.md', () => {
-    const documented = new Set([...doc.matchAll(/^\| `([A-Za-z_]+)` \|/gm)].map((m) => m[1]));
+    const documented = new Set([...doc.matchAll(/^\|\s*`([A-Za-z_]+)`\s*\|/gm)].map((m) => m[1]));
     const missing = [...Object.keys(ErrorCodes), ...Object.keys(StepErrorCodes)].filter((c) => !documented.has(c));
     expect(missing).toEqual([]);
   });
 
   it('documents no code that does not exist', () => {
     const known = new Set([...Object.keys(ErrorCodes), ...Object.keys(StepErrorCodes)]);
-    const stale = [...doc.matchAll(/^\| `([A-Za-z_]+)` \|/gm)].map((m) => m[1]).filter((c) => !known.has(c!));
+    const stale = [...doc.matchAll(/^\|\s*`([A-Za-z_]+)`\s*\|/gm)].map((m) => m[1]).filter((c) => !known.has(c!));
     expect(stale).toEqual([]);
   });
 
