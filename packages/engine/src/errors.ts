@@ -7,10 +7,12 @@
 export const ErrorCodes = {
   // Spec validation (reported as diagnostics, never thrown one by one)
   FSP_ERR_SPEC_TYPE: 'A field has the wrong JSON type.',
+  FSP_ERR_SPEC_VALUE: 'A field holds a value outside its allowed set or range.',
   FSP_ERR_SPEC_MISSING_FIELD: 'A required field is missing.',
   FSP_ERR_SPEC_UNKNOWN_KEY: 'An object holds a key the spec format does not define (usually a typo).',
   FSP_ERR_SPEC_EMPTY_NAME: 'A step, edge branch or schema parameter has an empty name.',
   FSP_ERR_SPEC_DUPLICATE_STEP: 'Two steps have the same name.',
+  FSP_ERR_SPEC_DUPLICATE_PARAMETER: 'A step sets the same parameter twice.',
   FSP_ERR_SPEC_UNKNOWN_STEP: 'An edge, start step or fallback names a step that does not exist.',
   FSP_ERR_SPEC_CYCLE: 'Edges and error-handler fallbacks form a cycle.',
   FSP_ERR_SPEC_NO_TRIGGER: 'The spec has no trigger.',

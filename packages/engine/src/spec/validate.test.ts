@@ -118,17 +118,17 @@ describe('validateSpec: one test per error code', () => {
     );
     expectOnlyError({ steps: [], triggers: {} }, 'FSP_ERR_SPEC_TYPE', '/triggers');
     expectOnlyError(
-      { steps: [], triggers: [{ startStepNames: [], apiTrigger: { rateLimit: { count: 0, interval: '60s' } } }] },
+      { steps: [], triggers: [{ startStepNames: [], apiTrigger: { rateLimit: { count: '5', interval: '60s' } } }] },
       'FSP_ERR_SPEC_TYPE',
       '/triggers/0/apiTrigger/rateLimit/count',
     );
     expectOnlyError(
-      { steps: [], triggers: [{ startStepNames: [], apiTrigger: { rateLimit: { count: 1, interval: '1m' } } }] },
+      { steps: [], triggers: [{ startStepNames: [], apiTrigger: { rateLimit: { count: 1, interval: 60 } } }] },
       'FSP_ERR_SPEC_TYPE',
       '/triggers/0/apiTrigger/rateLimit/interval',
     );
     expectOnlyError(
-      { steps: [], triggers: [{ scheduleTrigger: { rruleExpression: 'FREQ=DAILY', overlapBehavior: 'SOMETIMES' } }] },
+      { steps: [], triggers: [{ scheduleTrigger: { rruleExpression: 'FREQ=DAILY', overlapBehavior: true } }] },
       'FSP_ERR_SPEC_TYPE',
       '/triggers/0/scheduleTrigger/overlapBehavior',
     );
@@ -142,6 +142,121 @@ describe('validateSpec: one test per error code', () => {
       'FSP_ERR_SPEC_TYPE',
       '/steps/0/display/bounds/x',
     );
+  });
+
+  it('FSP_ERR_SPEC_VALUE: the JSON type is right, the value is not allowed', () => {
+    const rateLimit = (limit: Obj): Obj => ({
+      steps: [],
+      triggers: [{ startStepNames: [], apiTrigger: { rateLimit: limit } }],
+    });
+    for (const count of [0, -1, 1.5, Number.MAX_VALUE]) {
+      expectOnlyError(
+        rateLimit({ count, interval: '60s' }),
+        'FSP_ERR_SPEC_VALUE',
+        '/triggers/0/apiTrigger/rateLimit/count',
+      );
+    }
+    for (const interval of ['1m', '60', '0s', '-1s', '']) {
+      const d = expectOnlyError(
+        rateLimit({ count: 1, interval }),
+        'FSP_ERR_SPEC_VALUE',
+        '/triggers/0/apiTrigger/rateLimit/interval',
+      );
+      expect(d.message).toContain('"60s"');
+    }
+    expect(validateSpec(rateLimit({ count: 1, interval: '0.5s' })).diagnostics).toEqual([]);
+    const d = expectOnlyError(
+      {
+        steps: [],
+        triggers: [{ scheduleTrigger: { rruleExpression: 'FREQ=DAILY', overlapBehavior: 'EXCLUSIVE_RUNS' } }],
+      },
+      'FSP_ERR_SPEC_VALUE',
+      '/triggers/0/scheduleTrigger/overlapBehavior',
+    );
+    expect(d.message).toContain('Did you mean "EXCLUSIVE_RUN"?');
+    expectOnlyError(
+      { steps: [], triggers: [{ scheduleTrigger: { rruleExpression: 'FREQ=DAILY', overlapBehavior: 'SOMETIMES' } }] },
+      'FSP_ERR_SPEC_VALUE',
+      '/triggers/0/scheduleTrigger/overlapBehavior',
+    );
+  });
+
+  it('FSP_ERR_SPEC_VALUE: an input defaultValue outside its allowedValues', () => {
+    const input = (param: Obj): Obj => specOf([step('A')], { inputSchema: { parameters: [{ name: 'x', ...param }] } });
+    const d = expectOnlyError(
+      input({ type: 'STRING', defaultValue: 'c', allowedValues: ['a', 'b'] }),
+      'FSP_ERR_SPEC_VALUE',
+      '/inputSchema/parameters/0/defaultValue',
+    );
+    expect(d.message).toContain('allowExtraValues');
+    // ARRAY_* types: each element of the default, as the instance input check reads it.
+    expectOnlyError(
+      input({ type: 'ARRAY_NUMBER', defaultValue: [1, 3, 2], allowedValues: [1, 2] }),
+      'FSP_ERR_SPEC_VALUE',
+      '/inputSchema/parameters/0/defaultValue/1',
+    );
+    expectOnlyError(
+      input({ type: 'OBJECT', defaultValue: { a: 2 }, allowedValues: [{ a: 1 }], allowExtraValues: false }),
+      'FSP_ERR_SPEC_VALUE',
+      '/inputSchema/parameters/0/defaultValue',
+    );
+    // Allowed: a member (compared as JSON), extra values allowed, or no allowedValues.
+    expect(
+      validateSpec(input({ type: 'OBJECT', defaultValue: { b: 1, a: [2] }, allowedValues: [{ a: [2], b: 1 }] }))
+        .diagnostics,
+    ).toEqual([]);
+    expect(validateSpec(input({ type: 'ARRAY_STRING', defaultValue: [], allowedValues: ['a'] })).diagnostics).toEqual(
+      [],
+    );
+    expect(
+      validateSpec(input({ type: 'STRING', defaultValue: 'c', allowedValues: ['a'], allowExtraValues: true }))
+        .diagnostics,
+    ).toEqual([]);
+    // A default of the wrong type is only FSP_ERR_SPEC_SCHEMA_TYPE; output schemas have no input check.
+    expectOnlyError(
+      input({ type: 'STRING', defaultValue: 1, allowedValues: ['a'] }),
+      'FSP_ERR_SPEC_SCHEMA_TYPE',
+      '/inputSchema/parameters/0/defaultValue',
+    );
+    const output = specOf([step('A')], {
+      outputSchema: { parameters: [{ name: 'o', type: 'STRING', defaultValue: 'c', allowedValues: ['a'] }] },
+    });
+    expect(validateSpec(output).diagnostics).toEqual([]);
+  });
+
+  it("FSP_ERR_SPEC_DUPLICATE_PARAMETER: at the second occurrence's name", () => {
+    const d = expectOnlyError(
+      specOf([
+        step('A', {
+          parameters: [
+            { name: 'url', value: 'a' },
+            { name: 'method', value: 'GET' },
+            { name: 'url', value: 'b' },
+          ],
+        }),
+      ]),
+      'FSP_ERR_SPEC_DUPLICATE_PARAMETER',
+      '/steps/0/parameters/2/name',
+    );
+    expect(d.message).toContain('"url"');
+    // Names are per step, and a third occurrence is reported too.
+    expect(
+      summary(
+        specOf([
+          step('A', { outboundEdges: [edge('B')], parameters: [{ name: 'p', value: 1 }] }),
+          step('B', {
+            parameters: [
+              { name: 'p', value: 1 },
+              { name: 'p', value: 2 },
+              { name: 'p', value: 3 },
+            ],
+          }),
+        ]),
+      ),
+    ).toEqual([
+      { code: 'FSP_ERR_SPEC_DUPLICATE_PARAMETER', severity: 'error', pointer: '/steps/1/parameters/1/name' },
+      { code: 'FSP_ERR_SPEC_DUPLICATE_PARAMETER', severity: 'error', pointer: '/steps/1/parameters/2/name' },
+    ]);
   });
 
   it('FSP_ERR_SPEC_MISSING_FIELD: required fields', () => {
