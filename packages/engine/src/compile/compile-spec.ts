@@ -194,6 +194,8 @@ function buildPlan(spec: Spec): Plan {
 }
 
 const EMPTY_PARAMS: Readonly<Record<string, unknown>> = Object.freeze({});
+/** Parameter names never written into resolved parameters (SEMANTICS.md section 2). */
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 function compileParams(step: Step, resolveStep: (name: string) => number): CompiledParams | null {
   const list = step.parameters ?? [];
@@ -211,7 +213,8 @@ function compileParams(step: Step, resolveStep: (name: string) => number): Compi
   if (allConstant) {
     constant = Object.create(null) as Record<string, unknown>;
     list.forEach((p) => {
-      constant![p.name] = p.value;
+      // Skipped like the driver's resolveParams skips them, whether or not a sibling has a template.
+      if (!UNSAFE_KEYS.has(p.name)) constant![p.name] = p.value;
     });
     Object.freeze(constant);
   }

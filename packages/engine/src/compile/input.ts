@@ -67,7 +67,8 @@ export function checkInput(schema: readonly CompiledInputParam[], input: unknown
   for (const p of schema) {
     const has = Object.hasOwn(input, p.name) && input[p.name] !== undefined;
     if (!has) {
-      if (p.hasDefault) out[p.name] = p.defaultValue;
+      // defineProperty, not assignment: a parameter named `__proto__` must not replace the prototype.
+      if (p.hasDefault) Object.defineProperty(out, p.name, { value: p.defaultValue, ...OWN_DATA });
       else
         diagnostics.push({
           code: 'FSP_ERR_INPUT_REQUIRED',
@@ -104,6 +105,8 @@ export function checkInput(schema: readonly CompiledInputParam[], input: unknown
   }
   return diagnostics.length > 0 ? { ok: false, diagnostics } : { ok: true, input: out };
 }
+
+const OWN_DATA = { enumerable: true, writable: true, configurable: true } as const;
 
 function describeType(type: SchemaType): string {
   switch (type) {

@@ -49,8 +49,9 @@ export interface InstanceState {
   /** Index into plan.triggers. */
   readonly trigger: number;
   readonly stepStatus: Uint8Array;
-  readonly attempts: Uint16Array;
-  readonly errorRetries: Uint16Array;
+  /** 32 bits: a completion gate may allow far more than 65,535 re-runs (a 1 s poll for a day is 86,400). */
+  readonly attempts: Uint32Array;
+  readonly errorRetries: Uint32Array;
   readonly timerKind: Uint8Array;
   readonly resolvedIn: Int32Array;
   readonly takenIn: Int32Array;
@@ -98,8 +99,8 @@ export function createState(
     status: 'PENDING',
     trigger: init.trigger,
     stepStatus: new Uint8Array(n),
-    attempts: new Uint16Array(n),
-    errorRetries: new Uint16Array(n),
+    attempts: new Uint32Array(n),
+    errorRetries: new Uint32Array(n),
     timerKind: new Uint8Array(n),
     resolvedIn: new Int32Array(n),
     takenIn: new Int32Array(n),
