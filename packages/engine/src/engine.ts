@@ -23,6 +23,8 @@ import type { EngineEventName, Listener } from './runtime/events.js';
 import type { InstanceMeta } from './runtime/records.js';
 import { toInstanceRecord, toStepRecord } from './runtime/records.js';
 import { pendingWork, restoreState } from './runtime/restore.js';
+import { Scheduler } from './runtime/scheduler.js';
+import type { ScheduleOptions } from './runtime/scheduler.js';
 import { createState, isFinal } from './runtime/state.js';
 import type { InstanceState } from './runtime/state.js';
 import { systemClock } from './runtime/system-clock.js';
@@ -72,10 +74,16 @@ export interface EngineOptions {
     /** By step name (any workflow). */
     readonly byStep?: Readonly<Record<string, number>>;
   };
-  /** Largest step output in bytes of JSON; a bigger output fails the step (`output_too_large`). @default unlimited */
+  /**
+   * Largest step output in bytes of JSON; a bigger output fails the step (`output_too_large`).
+   * Never above the store's `maxValueBytes`.
+   * @default the store's maxValueBytes (unlimited for the in-memory store)
+   */
   readonly maxOutputBytes?: number;
   /** How long stop() lets running handlers finish, in ms. @default 10000 */
   readonly stopTimeoutMs?: number;
+  /** Schedule triggers: daylight-saving policies and catch-up after downtime (docs/guides/schedules.md). */
+  readonly schedules?: ScheduleOptions;
 }
 
 /** Input of createWorkflow. */
@@ -169,6 +177,12 @@ export interface Engine {
     statuses?: readonly InstanceStatus[];
   }): Promise<Page<InstanceRecord>>;
   countInstances(workflowId: string): Promise<InstanceCounts>;
+  /**
+   * The next `count` fire times of the workflow's scheduleTrigger after now, as ISO strings (none when it is
+   * unpublished). With the engine's daylight-saving policies; an EXCLUSIVE_RUN skip is not foreseen.
+   * @param count 1 to 1000. @default 10
+   */
+  previewSchedule(workflowId: string, count?: number): Promise<string[]>;
   /** Cancel; a finished instance is returned unchanged (not an error). */
   cancel(instanceId: string): Promise<InstanceView>;
   /** Resolves with the instance once it is finished. */
@@ -182,7 +196,8 @@ export interface Engine {
   readonly clock: Clock;
 }
 
-const PLAN_CACHE_LIMIT = 1000;
+/** Compiled plans kept (least recently used dropped first); a miss costs a compile of the stored spec. */
+const PLAN_CACHE_LIMIT = 10_000;
 
 /**
  * A UUID as a flat string. Node builds randomUUID() by concatenation, a rope of ~15 pieces
@@ -218,6 +233,7 @@ class FlowspecEngine implements Engine {
   readonly #handlers = new WeakMap<Plan, (ActionDefinition | null | undefined)[]>();
   readonly #pendingKeys = new Map<string, Promise<ExecuteResult>>();
   readonly #pendingStarts = new Map<string, number>();
+  readonly #scheduler: Scheduler;
   readonly #options: EngineOptions;
   #state: 'new' | 'started' | 'stopping' | 'stopped' = 'new';
   #starting: Promise<void> | null = null;
@@ -250,12 +266,21 @@ class FlowspecEngine implements Engine {
       emitter: this.#emitter,
       lookupAction: (id) => this.#registry.get(id),
       concurrency,
-      maxOutputBytes: options.maxOutputBytes,
+      maxOutputBytes: smallestLimit(options.maxOutputBytes, this.store.maxValueBytes),
       stepTimeoutMs: (plan, s, def) =>
         timeouts.byStep?.[plan.names[s]!] ??
         def.timeoutMs ??
         timeouts.byAction?.[plan.actionIds[s]!] ??
         timeouts.defaultMs,
+    });
+    this.#scheduler = new Scheduler({
+      store: this.store,
+      clock: this.clock,
+      logger: this.#logger,
+      fire: (workflowId, source, idempotencyKey) =>
+        this.execute(workflowId, {}, { trigger: 'scheduleTrigger', source, idempotencyKey }),
+      onError: (error) => this.#emitter.emit('engine:error', { error }),
+      ...(options.schedules !== undefined ? { options: options.schedules } : {}),
     });
   }
 
@@ -281,9 +306,11 @@ class FlowspecEngine implements Engine {
     if (this.#state === 'started') return;
     if (this.#state === 'stopping')
       throw new FlowspecError('FSP_ERR_ENGINE_STOPPED', 'The engine is stopping; create a new engine to start again.');
-    this.#starting ??= this.#recover().then(() => {
-      this.#state = 'started';
-    });
+    this.#starting ??= this.#recover()
+      .then(() => {
+        this.#state = 'started';
+      })
+      .then(() => this.#scheduler.start());
     await this.#starting;
   }
 
@@ -306,6 +333,8 @@ class FlowspecEngine implements Engine {
 
   async stop(): Promise<void> {
     if (this.#state === 'stopped') return;
+    // First: occurrences being fired still start their instances (a claim is never left without one).
+    await this.#scheduler.stop();
     this.#state = 'stopping';
     await this.#driver.stop(this.#options.stopTimeoutMs ?? 10_000);
     this.#state = 'stopped';
@@ -362,6 +391,7 @@ class FlowspecEngine implements Engine {
       createdAt: now,
     };
     await this.store.createWorkflow(workflow, version);
+    await this.#scheduler.track(workflow, version.spec);
     return { ...workflow, spec: version.spec, specVersionId: version.id };
   }
 
@@ -424,6 +454,7 @@ class FlowspecEngine implements Engine {
     };
     await this.store.updateWorkflow(next, version);
     const spec = version ?? current;
+    await this.#scheduler.track(next, spec.spec);
     return { ...next, spec: spec.spec, specVersionId: spec.id };
   }
 
@@ -441,6 +472,7 @@ class FlowspecEngine implements Engine {
       for (const instanceId of running) await this.cancel(instanceId);
     }
     await this.store.deleteWorkflow(id);
+    this.#scheduler.untrack(id);
   }
 
   async listWorkflows(query: Partial<ListWorkflowsQuery> = {}): Promise<Page<WorkflowRecord>> {
@@ -456,7 +488,12 @@ class FlowspecEngine implements Engine {
   async #plan(workflowId: string, version: number): Promise<Plan> {
     const key = `${workflowId}@${version}`;
     const cached = this.#plans.get(key);
-    if (cached) return cached;
+    if (cached) {
+      // Move to the back of the Map's insertion order: the front is the least recently used.
+      this.#plans.delete(key);
+      this.#plans.set(key, cached);
+      return cached;
+    }
     const rec = await this.getSpecVersion(workflowId, version);
     // Known actions are checked at create/update; a stored version always compiles.
     const plan = compileSpec(rec.spec);
@@ -502,6 +539,11 @@ class FlowspecEngine implements Engine {
       throw new FlowspecError('FSP_ERR_INPUT_INVALID', `Invalid input: ${summarizeDiagnostics(checked.diagnostics)}`, {
         diagnostics: checked.diagnostics,
       });
+    }
+    const storeLimit = this.store.maxValueBytes;
+    if (storeLimit !== undefined) {
+      checkStoredSize(checked.input, 'input', storeLimit);
+      if (options.source !== undefined) checkStoredSize(options.source, 'source', storeLimit);
     }
     const version = await this.getSpecVersion(workflowId, options.specVersion ?? wf.specVersion);
     const id = newId();
@@ -639,6 +681,18 @@ class FlowspecEngine implements Engine {
     return Promise.resolve(this.store.countInstances(workflowId));
   }
 
+  async previewSchedule(workflowId: string, count = 10): Promise<string[]> {
+    if (!Number.isInteger(count) || count < 1 || count > 1000) {
+      throw new FlowspecError(
+        'FSP_ERR_INVALID_ARGUMENT',
+        `count must be an integer from 1 to 1000, got ${String(count)}.`,
+      );
+    }
+    const wf = await this.getWorkflow(workflowId);
+    pickTrigger(await this.#plan(workflowId, wf.specVersion), 'scheduleTrigger');
+    return this.#scheduler.preview(wf, wf.spec, count).map((t) => new Date(t).toISOString());
+  }
+
   async cancel(instanceId: string): Promise<InstanceView> {
     const live = this.#driver.live.get(instanceId);
     if (!live) return this.getInstance(instanceId); // finished (or unknown: not found)
@@ -711,6 +765,22 @@ function ownJson(value: unknown, what: 'input' | 'source'): unknown {
     );
   }
   return text === undefined ? EMPTY_INPUT : (JSON.parse(text) as unknown);
+}
+
+/** The smaller of two optional limits (undefined: no limit). */
+function smallestLimit(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+}
+
+/** Refuse an instance input or source the store would not keep (its maxValueBytes). */
+function checkStoredSize(value: unknown, what: 'input' | 'source', limit: number): void {
+  const bytes = Buffer.byteLength(JSON.stringify(value) ?? '');
+  if (bytes <= limit) return;
+  const message = `The ${what} is ${bytes} bytes of JSON, over the store's limit of ${limit} bytes per value (store option maxValueBytes).`;
+  throw new FlowspecError('FSP_ERR_INPUT_INVALID', `${message} Nothing was started.`, {
+    diagnostics: [{ code: 'FSP_ERR_INPUT_INVALID', severity: 'error', message, pointer: '' }],
+    details: { bytes, limit },
+  });
 }
 
 function throwIfInvalid(diagnostics: readonly Diagnostic[]): void {

@@ -38,3 +38,7 @@ export { createSimulatedClock } from './runtime/simulated-clock.js';
 export type { SimulatedClock } from './runtime/simulated-clock.js';
 export { systemClock } from './runtime/system-clock.js';
 export type { Clock, TimerHandle } from './runtime/clock.js';
+export type { ScheduleOptions, CatchUpPolicy } from './runtime/scheduler.js';
+export { CatchUpPolicies } from './runtime/scheduler.js';
+export type { DstPolicy, SkippedTimePolicy, RepeatedTimePolicy } from './schedule/next-occurrence.js';
+export { SkippedTimePolicies, RepeatedTimePolicies } from './schedule/next-occurrence.js';

@@ -145,6 +145,8 @@ export class Driver {
   #pumping = false;
   #scheduled = false;
   #stopping = false;
+  /** stop() finished: nothing more is written (see push). */
+  #stopped = false;
   #inFlight = 0;
   #idleWaiters: (() => void)[] = [];
 
@@ -196,6 +198,9 @@ export class Driver {
 
   /** Queue an event for an instance. */
   push(live: LiveInstance, ev: RuntimeEvent): void {
+    // After stop() a late handler result is dropped: its store may be closed already, and a durable
+    // store re-runs that step on recovery with the same idempotency key.
+    if (this.#stopped) return;
     this.#inLive.push(live);
     this.#inEv.push(ev);
     if (!this.#pumping && !this.#scheduled) {
@@ -345,6 +350,7 @@ export class Driver {
     }
     const delay = Math.min(5000, 50 * 2 ** tries);
     setTimeout(() => {
+      if (this.#stopped) return; // the retry of an unfinished commit is recovery's job now
       Promise.resolve()
         .then(() => this.#o.store.commit(rest))
         .then(
@@ -636,7 +642,7 @@ export class Driver {
           step: s,
           attempt,
           code: 'output_too_large',
-          message: `Step "${live.plan.names[s]}" output is ${size} bytes of JSON, over the limit of ${limit} bytes (engine option maxOutputBytes). Return less data, e.g. only the fields later steps read.`,
+          message: `Step "${live.plan.names[s]}" output is ${size} bytes of JSON, over the limit of ${limit} bytes (engine option maxOutputBytes or the store option maxValueBytes). Return less data, e.g. only the fields later steps read.`,
           now,
         });
         return;
@@ -660,6 +666,7 @@ export class Driver {
       live.controller?.abort(new FlowspecError('FSP_ERR_ENGINE_STOPPED', 'engine stopping'));
     }
     this.live.clear();
+    this.#stopped = true;
   }
 
   /** Resolves when no event is queued, no commit is pending and no handler is in flight. */

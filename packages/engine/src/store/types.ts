@@ -190,6 +190,12 @@ export interface Store {
   readonly kind: string;
   /** Whether records survive a process restart (decides recovery on start). */
   readonly durable: boolean;
+  /**
+   * Largest JSON value the store keeps (bytes of UTF-8), when it has a limit: the engine fails a
+   * step whose output is bigger (`output_too_large`, also when `maxOutputBytes` is set higher) and
+   * refuses a bigger instance input or source at execute. Undefined: no limit.
+   */
+  readonly maxValueBytes?: number;
 
   // Workflows and spec versions
   createWorkflow(workflow: WorkflowRecord, version: SpecVersionRecord): Awaitable<void>;
