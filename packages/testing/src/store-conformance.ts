@@ -884,7 +884,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
     describe('durability (when the fixture can reopen)', () => {
       it('committed rows survive a close and reopen', async (ctx) => {
         if (fixture.reopen === undefined) {
-          ctx.skip();
+          ctx.skip('this store cannot be reopened (not durable): nothing is meant to survive');
           return;
         }
         const wf = await createWorkflow({ name: 'durable' });
