@@ -10,6 +10,9 @@ export default defineConfig({
     alias: {
       '@flowspec/engine': src('engine'),
       '@flowspec/testing': src('testing'),
+      '@flowspec/store-sqlite': src('store-sqlite'),
+      '@flowspec/rest': src('rest'),
+      '@flowspec/cli': src('cli'),
     },
   },
   test: {
