@@ -9,12 +9,22 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const filter = process.argv[2] ?? '';
+// `--quick` (npm run bench:quick): only the quick subset of the side-by-side run, under 60 s.
+if (process.argv.includes('--quick')) {
+  const quick = spawnSync(process.execPath, [join(here, 'run-peers.mjs'), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
+  process.exit(quick.status ?? 1);
+}
 const scenarios = [
   { name: 'chain-1000', args: ['scenarios/in-memory.mjs', 'chain', '1000'] },
   { name: 'chain-10000', args: ['scenarios/in-memory.mjs', 'chain', '10000'] },
   { name: 'fanout-1000', args: ['scenarios/in-memory.mjs', 'fanout', '1000'] },
   { name: 'fanout-10000', args: ['scenarios/in-memory.mjs', 'fanout', '10000'] },
   { name: 'heap-10-step', args: ['--expose-gc', 'scenarios/heap.mjs', '20000'] },
+  { name: 'sqlite-1000x10-full', args: ['scenarios/sqlite.mjs', '1000', '10', 'FULL'] },
+  { name: 'sqlite-1000x10-normal', args: ['scenarios/sqlite.mjs', '1000', '10', 'NORMAL'] },
+  { name: 'rest-sqlite', args: ['scenarios/rest.mjs', '10', '50'] },
 ].filter((s) => s.name.includes(filter));
 
 const results = [];
@@ -49,7 +59,34 @@ if (byName['heap-10-step']) {
     `\nheap per finished 10-step instance in the memory store: ${byName['heap-10-step'].bytesPerInstance.toFixed(0)} bytes`,
   );
 }
+const durable = results.filter((r) => r.durableStepsPerSecond !== undefined);
+if (durable.length > 0) {
+  console.log(
+    '\n| scenario | synchronous | durable steps/s | ratio to in-memory | start latency median ms (p25-p75) | commits/round |',
+  );
+  console.log('|---|---|---:|---:|---:|---:|');
+  for (const r of durable) {
+    console.log(
+      `| ${r.scenario} | ${r.synchronous} | ${Math.round(r.durableStepsPerSecond)} | ${r.ratioToMemory.toFixed(2)} | ` +
+        `${r.startLatencyMedianMs.toFixed(3)} (${r.startLatencyP25Ms.toFixed(3)}-${r.startLatencyP75Ms.toFixed(3)}) | ${r.commitsPerRound} |`,
+    );
+  }
+}
+if (byName['rest-sqlite']) {
+  const r = byName['rest-sqlite'];
+  console.log(`\nREST server on SQLite (${r.connections} connections, ${r.durationS} s each, 3-step noop workflow):`);
+  console.log('| request | requests/s | p50 ms | p99 ms |');
+  console.log('|---|---:|---:|---:|');
+  console.log(`| execute (POST .../instances) | ${Math.round(r.executeRps)} | ${r.executeP50} | ${r.executeP99} |`);
+  console.log(`| get instance (GET .../instances/{id}) | ${Math.round(r.getRps)} | ${r.getP50} | ${r.getP99} |`);
+}
 mkdirSync(join(here, 'results'), { recursive: true });
 const file = join(here, 'results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, JSON.stringify({ machine, results }, null, 2) + '\n');
 console.log(`\nwrote ${file}`);
+
+// Flowspec side by side with the raw floor and the peer engines (docs/benchmarks-peers.md).
+const peers = spawnSync(process.execPath, [join(here, 'run-peers.mjs'), ...process.argv.slice(2)], {
+  stdio: 'inherit',
+});
+if (peers.status !== 0) process.exit(1);

@@ -1,0 +1,186 @@
+#!/usr/bin/env node
+// Flowspec side by side with a raw floor and the peer engines: each workload in a fresh process,
+// adapters interleaved inside it. Prints markdown tables, writes JSON to benchmarks/results/ and the
+// scaling charts (SVG) to docs/benchmarks/. Usage: node run-peers.mjs [--quick] [filter]
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { profileInMemory } from './peers/profile.mjs';
+import { logLogChart } from './peers/svg.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const quick = process.argv.includes('--quick');
+const filter = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? '';
+
+const ALL = 'raw,flowspec-memory,flowspec-sqlite,xstate,bpmn-engine,mastra,dbos';
+const MEM = 'raw,flowspec-memory';
+// [workload, adapters, budget ms per adapter]. Peers are left out of sizes where one run of theirs
+// takes many seconds (the docs say which and why).
+const full = [
+  ['chain-10', ALL, 2000],
+  ['chain-100', ALL, 2000],
+  ['chain-1000', ALL, 2000],
+  ['chain-10000', 'raw,flowspec-memory,flowspec-sqlite,xstate,mastra', 3000],
+  ['chain-100000', MEM, 3000],
+  ['fanout-10', ALL, 2000],
+  ['fanout-100', ALL, 2000],
+  ['fanout-1000', ALL, 2000],
+  ['fanout-10000', 'raw,flowspec-memory,flowspec-sqlite,mastra', 3000],
+  ['fanout-100000', MEM, 3000],
+  ['diamond-10', MEM, 2000],
+  ['retry-100x2', MEM, 2000],
+  ['concurrent-100x10', 'raw,flowspec-memory,flowspec-sqlite,xstate,mastra,dbos', 2000],
+  ['concurrent-1000x10', 'raw,flowspec-memory,flowspec-sqlite,xstate,mastra,dbos', 3000],
+  ['concurrent-10000x10', 'raw,flowspec-memory,xstate', 3000],
+  ['concurrent-100000x10', 'raw,flowspec-memory,xstate', 3000],
+  ['compile-10000', '', 2000],
+];
+const quickSet = [
+  ['chain-100', 'raw,flowspec-memory,xstate', 300],
+  ['chain-1000', 'raw,flowspec-memory,flowspec-sqlite,xstate', 500],
+  ['chain-10000', MEM, 500],
+  ['fanout-1000', 'raw,flowspec-memory,flowspec-sqlite', 500],
+  ['fanout-10000', MEM, 500],
+  ['diamond-10', MEM, 300],
+  ['retry-100x2', MEM, 300],
+  ['concurrent-1000x10', 'raw,flowspec-memory,flowspec-sqlite', 1000],
+  ['compile-10000', '', 500],
+];
+const plan = (quick ? quickSet : full).filter(([w]) => w.includes(filter));
+if (plan.length === 0 && filter !== 'profile') process.exit(0);
+
+const results = [];
+for (const [workload, adapters, budget] of plan) {
+  const t0 = Date.now();
+  const r = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--max-old-space-size=4096', 'scenarios/peers.mjs', workload, String(budget), adapters],
+    { cwd: here, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000, maxBuffer: 1 << 26 },
+  );
+  const line = (r.stdout ?? '').trim().split('\n').pop();
+  if (r.status !== 0 || !line) {
+    console.error(`workload ${workload} failed (exit ${r.status ?? r.signal}): ${(r.stderr ?? '').slice(-2000)}`);
+    results.push({ workload, failed: true, error: (r.stderr ?? '').slice(-2000) });
+    continue;
+  }
+  const res = JSON.parse(line);
+  console.error(`${workload}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  results.push(res);
+}
+
+const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+console.log(`\nmachine: ${machine}${quick ? ' (quick subset)' : ''}\n`);
+
+const f = (v, d = 1) => (v === undefined || v === null || Number.isNaN(v) ? '-' : v.toFixed(d));
+const kB = (b) => (b === undefined ? '-' : (b / 1024).toFixed(1));
+console.log(
+  '| workload | adapter | steps | median ms | p25-p75 ms (runs) | steps/s | µs/step above raw | ratio to raw | Flowspec (memory) faster by | heap peak per instance kB |',
+);
+console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const r of results.filter((x) => x.adapters)) {
+  const raw = r.adapters.find((a) => a.adapter === 'raw');
+  const fs = r.adapters.find((a) => a.adapter === 'flowspec-memory');
+  const fsd = r.adapters.find((a) => a.adapter === 'flowspec-sqlite');
+  for (const a of r.adapters) {
+    a.usPerStepAboveRaw = raw ? ((a.median - raw.median) * 1000) / r.steps : undefined;
+    a.ratioToRaw = raw ? a.median / raw.median : undefined;
+    // Flowspec against this adapter: in-memory engines against Flowspec in memory, durable ones
+    // (dbos) against Flowspec on SQLite.
+    const mine = a.adapter === 'dbos' ? fsd : fs;
+    a.flowspecSpeedup =
+      mine && !a.adapter.startsWith('flowspec') && a.adapter !== 'raw' ? a.median / mine.median : undefined;
+    console.log(
+      `| ${r.workload} | ${a.adapter} | ${r.steps} | ${f(a.median, 3)} | ${f(a.p25, 3)}-${f(a.p75, 3)} (${a.runs}) | ` +
+        `${Math.round(a.stepsPerSecond)} | ${f(a.usPerStepAboveRaw, 2)} | ${f(a.ratioToRaw)} | ` +
+        `${a.flowspecSpeedup === undefined ? '' : `${f(a.flowspecSpeedup)}x${a.adapter === 'dbos' ? ' (SQLite)' : ''}`} | ` +
+        `${kB(a.heapPerInstanceBytes)} |`,
+    );
+  }
+  for (const s of r.skipped ?? [])
+    console.log(`| ${r.workload} | ${s.adapter} | skipped: ${s.reason.replace(/\|/g, '/')} |||||||`);
+}
+
+const compile = results.find((r) => r.kind === 'compile');
+if (compile) {
+  console.log(`\ncompile/validate a ${compile.steps}-step spec (median ms, p25-p75):`);
+  for (const k of ['validate', 'engineValidate', 'compile'])
+    console.log(
+      `- ${k}: ${f(compile[k].median, 2)} (${f(compile[k].p25, 2)}-${f(compile[k].p75, 2)}, ${compile[k].runs} runs)`,
+    );
+}
+
+// Scaling: time (and heap) against N for Flowspec in memory, beside raw and the peers measured there.
+const scaling = {};
+const charts = [];
+for (const [kind, xLabel] of [
+  ['chain', 'steps in the chain (N)'],
+  ['fanout', 'parallel steps (N)'],
+  ['concurrent', 'concurrent 10-step instances (N)'],
+]) {
+  const rows = results.filter((r) => r.kind === kind && r.adapters);
+  const sizeOf = (r) => Number(r.workload.split('-')[1].split('x')[0]);
+  const names = [...new Set(rows.flatMap((r) => r.adapters.map((a) => a.adapter)))];
+  const series = names.map((name) => ({
+    name,
+    points: rows.flatMap((r) => r.adapters.filter((a) => a.adapter === name).map((a) => [sizeOf(r), a.median])),
+  }));
+  const fsPts = series.find((s) => s.name === 'flowspec-memory')?.points.sort((a, b) => a[0] - b[0]) ?? [];
+  const growth = [];
+  for (let i = 1; i < fsPts.length; i++)
+    if (fsPts[i][0] === fsPts[i - 1][0] * 10)
+      growth.push({ from: fsPts[i - 1][0], to: fsPts[i][0], ratio: fsPts[i][1] / fsPts[i - 1][1] });
+  scaling[kind] = { growth };
+  if (growth.length > 0) {
+    console.log(`\ngrowth of Flowspec in memory, ${kind} (time at 10N / time at N; linear = 10):`);
+    for (const g of growth) console.log(`- ${g.from} -> ${g.to}: ${g.ratio.toFixed(2)}`);
+  }
+  if (!quick && rows.length > 1) {
+    charts.push([
+      `scaling-${kind}.svg`,
+      logLogChart({ title: `${kind}: median time per run`, xLabel, yLabel: 'ms (log)', series }),
+    ]);
+    charts.push([
+      `heap-${kind}.svg`,
+      logLogChart({
+        title: `${kind}: peak heap above baseline`,
+        xLabel,
+        yLabel: 'bytes (log)',
+        series: names.map((name) => ({
+          name,
+          points: rows.flatMap((r) =>
+            r.adapters.filter((a) => a.adapter === name).map((a) => [sizeOf(r), Math.max(1, a.heapPeakBytes)]),
+          ),
+        })),
+      }),
+    ]);
+  }
+}
+if (charts.length > 0 && !filter) {
+  const docs = join(here, '..', 'docs', 'benchmarks');
+  mkdirSync(docs, { recursive: true });
+  for (const [file, svg] of charts) if (svg) writeFileSync(join(docs, file), svg);
+  console.log(`\nwrote ${charts.length} charts to docs/benchmarks/`);
+}
+
+let profile = null;
+if (!quick && (!filter || filter === 'profile')) {
+  profile = [profileInMemory('chain', 1000), profileInMemory('fanout', 1000)];
+  for (const p of profile) {
+    console.log(`\nCPU profile, in-memory ${p.shape}-${p.n} (${f(p.totalMs, 0)} ms sampled), top self time:`);
+    console.log('| self ms | share | function |');
+    console.log('|---:|---:|---|');
+    for (const t of p.top) console.log(`| ${f(t.selfMs, 0)} | ${f(t.share * 100)}% | \`${t.fn}\` |`);
+  }
+}
+
+mkdirSync(join(here, 'results'), { recursive: true });
+const file = join(
+  here,
+  'results',
+  `peers-${quick ? 'quick-' : ''}${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+);
+writeFileSync(file, JSON.stringify({ machine, quick, results, scaling, profile }, null, 2) + '\n');
+console.log(`\nwrote ${file}`);
+if (results.some((r) => r.failed)) process.exit(1);
