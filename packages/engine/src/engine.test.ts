@@ -275,12 +275,16 @@ describe('engine: running steps', () => {
         ),
     );
     engine.registerAction('t.wait', () => actionResult({ sleepMs: 60_000 }));
+    // Not a pure built-in: both handlers are really started before the failure arrives.
+    engine.registerAction('t.fail', async () => {
+      throw new Error('nope');
+    });
     const view = await run(
       engine,
       spec(
         [
           { name: 'Hang', actionId: 't.hang', outboundEdges: [edge('After')] },
-          { name: 'Fail', actionId: 'com.datadoghq.core.error', parameters: [{ name: 'message', value: 'nope' }] },
+          { name: 'Fail', actionId: 't.fail' },
           { name: 'After' },
         ],
         ['Hang', 'Fail'],

@@ -65,14 +65,15 @@ function toDefinition(actionId: string, input: unknown): ActionDefinition {
   if (input === null || typeof input !== 'object' || typeof (input as { handler?: unknown }).handler !== 'function') {
     throw new FlowspecError(
       'FSP_ERR_INVALID_ARGUMENT',
-      `Action "${actionId}": expected a handler function or an object { handler: function, timeoutMs?, inline? }, got ${describe(input)}.`,
+      `Action "${actionId}": expected a handler function or an object { handler: function, timeoutMs?, inline?, pure? }, got ${describe(input)}.`,
       { details: { actionId } },
     );
   }
-  const { handler, timeoutMs, inline } = input as {
+  const { handler, timeoutMs, inline, pure } = input as {
     handler: ActionHandler;
     timeoutMs?: unknown;
     inline?: unknown;
+    pure?: unknown;
   };
   if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0)) {
     throw new FlowspecError(
@@ -89,7 +90,14 @@ function toDefinition(actionId: string, input: unknown): ActionDefinition {
       { details: { actionId } },
     );
   }
-  const def: { handler: ActionHandler; timeoutMs?: number; inline?: boolean } = { handler };
+  if (pure !== undefined && typeof pure !== 'boolean') {
+    throw new FlowspecError(
+      'FSP_ERR_INVALID_ARGUMENT',
+      `Action "${actionId}": pure must be a boolean, got ${describe(pure)}.`,
+    );
+  }
+  const def: { handler: ActionHandler; timeoutMs?: number; inline?: boolean; pure?: boolean } = { handler };
+  if (pure !== undefined) def.pure = pure;
   if (timeoutMs !== undefined) def.timeoutMs = timeoutMs;
   if (inline !== undefined) def.inline = inline;
   return Object.freeze(def);

@@ -69,4 +69,12 @@ export interface ActionDefinition {
    * actions are). @default false
    */
   readonly inline?: boolean;
+  /**
+   * The handler is inline and pure: no effect outside its result, the same result for the same
+   * parameters. The engine then runs it within the turn that made the step ready and commits the
+   * outcome together with that turn's other changes, instead of committing "running" first: a crash
+   * re-runs it at no cost. Every built-in action but HTTP is pure. Only honoured with `inline: true`.
+   * @default false
+   */
+  readonly pure?: boolean;
 }

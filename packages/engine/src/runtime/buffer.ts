@@ -20,6 +20,11 @@ export class TurnBuffer<T> {
     return this.#items[i] as T;
   }
 
+  /** Replace the item at `i` (0 <= i < length). */
+  set(i: number, item: T): void {
+    this.#items[i] = item;
+  }
+
   clear(): void {
     const items = this.#items;
     for (let i = 0; i < this.#count; i++) items[i] = undefined;

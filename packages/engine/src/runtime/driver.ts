@@ -62,6 +62,12 @@ export interface DriverOptions {
 }
 
 const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
+/** A call command already carried out inside its turn (a pure step); dispatch skips it. */
+const CONSUMED: Command = Object.freeze({ type: 'call', step: -1, attempt: 0 });
+/** runPure's answer for a "pure" handler that returned a promise: its outcome comes later as an event. */
+const CONSUMED_EVENT: RuntimeEvent = Object.freeze({ type: 'cancel', now: 0 });
+/** dirtyMark value of a step that started and was decided inside the current turn. */
+const RAN_IN_TURN = 2;
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
@@ -139,7 +145,8 @@ export class Driver {
   readonly #cmdLive = new TurnBuffer<LiveInstance>();
   readonly #touched = new TurnBuffer<LiveInstance>();
   readonly #fresh: LiveInstance[] = [];
-  #stepNotices: [LiveInstance, number][] = [];
+  /** Step changes to report after the commit: [instance, step, started?]. */
+  #stepNotices: [LiveInstance, number, boolean][] = [];
   #turnId = 0;
   #now = 0;
   #pumping = false;
@@ -260,12 +267,24 @@ export class Driver {
     const cmds = this.#cmds;
     const cmdLive = this.#cmdLive;
     const touched = this.#touched;
+    const now = this.#o.clock.now();
     for (let i = 0; i < lives.length; i++) {
       const live = lives.at(i);
       if (live.dropped || live.finished) continue;
       const before = cmds.length;
       advance(live.plan, live.state, evs.at(i), cmds);
-      for (let j = before; j < cmds.length; j++) cmdLive.push(live);
+      // Pure steps run here and their outcome is applied at once; the commands that produces are
+      // appended and scanned by this same loop (iterative: a chain of pure steps needs no recursion).
+      for (let j = before; j < cmds.length; j++) {
+        cmdLive.push(live);
+        const c = cmds.at(j);
+        if (c.type !== 'call') continue;
+        const outcome = this.#runPure(live, c.step, c.attempt, now);
+        if (outcome === null) continue;
+        cmds.set(j, CONSUMED);
+        live.state.dirtyMark[c.step] = RAN_IN_TURN;
+        if (outcome !== CONSUMED_EVENT) advance(live.plan, live.state, outcome, cmds);
+      }
       if (live.turn !== turn) {
         live.turn = turn;
         touched.push(live);
@@ -280,6 +299,7 @@ export class Driver {
     let instances: InstanceRecord[] | null = null;
     let steps: StepRecord[] | null = null;
     const notify = this.#o.emitter.has('step:finished') || this.#o.emitter.has('step:waiting');
+    const notifyStarted = this.#o.emitter.has('step:started');
     for (let t = 0; t < touched.length; t++) {
       const live = touched.at(t);
       const st = live.state;
@@ -300,8 +320,10 @@ export class Driver {
       }
       for (let k = 0; k < dirtyCount; k++) {
         const s = dirty[k]!;
+        // A pure step that ran inside this turn reports its start just before its outcome.
+        if (notifyStarted && st.dirtyMark[s] === RAN_IN_TURN) this.#stepNotices.push([live, s, true]);
         st.dirtyMark[s] = 0;
-        if (notify) this.#stepNotices.push([live, s]);
+        if (notify) this.#stepNotices.push([live, s, false]);
       }
       st.dirtyCount = 0;
     }
@@ -375,6 +397,7 @@ export class Driver {
       const live = lives.at(i);
       if (live.dropped) continue;
       const cmd = cmds.at(i);
+      if (cmd === CONSUMED) continue;
       switch (cmd.type) {
         case 'call':
           this.#call(live, cmd.step, cmd.attempt);
@@ -401,10 +424,17 @@ export class Driver {
     const notices = this.#stepNotices;
     this.#stepNotices = [];
     const em = this.#o.emitter;
-    for (const [live, s] of notices) {
+    for (const [live, s, started] of notices) {
       const st = live.state;
       const code = st.stepStatus[s]!;
-      if (code === S.WAITING) {
+      if (started) {
+        em.emit('step:started', {
+          instanceId: st.id,
+          workflowId: st.workflowId,
+          step: live.plan.names[s]!,
+          attempt: st.attempts[s]!,
+        });
+      } else if (code === S.WAITING) {
         em.emit('step:waiting', {
           instanceId: st.id,
           workflowId: st.workflowId,
@@ -463,6 +493,8 @@ export class Driver {
 
   #call(live: LiveInstance, s: number, attempt: number): void {
     if (this.#stopping) return; // left RUNNING: a durable store re-runs it on recovery with the same key
+    // Canceled in the same turn (the instance failed or was canceled): the handler is never started.
+    if (live.state.stepStatus[s] !== S.RUNNING || live.state.attempts[s] !== attempt) return;
     const plan = live.plan;
     // live.handlers is shared by every instance of the plan; a miss is looked up again (it may be registered later).
     let def = live.handlers[s];
@@ -596,6 +628,11 @@ export class Driver {
   }
 
   #settle(live: LiveInstance, s: number, attempt: number, value: unknown, now: number): void {
+    this.push(live, this.#outcome(live, s, attempt, value, now));
+  }
+
+  /** The event a handler's return value makes: success, or a failure when the output is not JSON or too large. */
+  #outcome(live: LiveInstance, s: number, attempt: number, value: unknown, now: number): RuntimeEvent {
     let ev: RuntimeEvent;
     if (value instanceof ActionResult) {
       ev = {
@@ -626,29 +663,77 @@ export class Driver {
       try {
         size = Buffer.byteLength(JSON.stringify(ev.type === 'succeeded' ? ev.output : null) ?? 'null');
       } catch (err) {
-        this.push(live, {
+        return {
           type: 'failed',
           step: s,
           attempt,
           code: 'invalid_parameters',
           message: `Step output is not JSON: ${describeFailure(err).message}`,
           now,
-        });
-        return;
+        };
       }
       if (size > limit) {
-        this.push(live, {
+        return {
           type: 'failed',
           step: s,
           attempt,
           code: 'output_too_large',
           message: `Step "${live.plan.names[s]}" output is ${size} bytes of JSON, over the limit of ${limit} bytes (engine option maxOutputBytes or the store option maxValueBytes). Return less data, e.g. only the fields later steps read.`,
           now,
-        });
-        return;
+        };
       }
     }
-    this.push(live, ev);
+    return ev;
+  }
+
+  /**
+   * Run a pure inline step at once, inside the turn that made it ready (see ActionDefinition.pure):
+   * returns its outcome event, or null when the step does not qualify (it is then dispatched after
+   * the commit like any other call).
+   */
+  #runPure(live: LiveInstance, s: number, attempt: number, now: number): RuntimeEvent | null {
+    if (this.#stopping) return null;
+    const plan = live.plan;
+    let def = live.handlers[s];
+    if (def === undefined || def === null) def = live.handlers[s] = this.#o.lookupAction(plan.actionIds[s]!) ?? null;
+    if (def === null || def.pure !== true || def.inline !== true) return null;
+    if (this.#o.stepTimeoutMs(plan, s, def) !== undefined) return null;
+    let params: Readonly<Record<string, unknown>>;
+    try {
+      params = resolveParams(plan, live.state, s);
+    } catch (err) {
+      return {
+        type: 'failed',
+        step: s,
+        attempt,
+        code: 'invalid_parameters',
+        message: describeFailure(err).message,
+        now,
+      };
+    }
+    let result: unknown;
+    try {
+      result = def.handler(params, new CallContext(live, s, attempt, null, this.#o.logger));
+    } catch (err) {
+      const f = describeFailure(err);
+      return { type: 'failed', step: s, attempt, code: f.code, message: f.message, now };
+    }
+    if (isThenable(result)) {
+      // Not pure after all (a promise): finish it like any inline call, as a later event.
+      this.#track(live, +1);
+      Promise.resolve(result).then(
+        (v) => {
+          this.#track(live, -1);
+          this.#settle(live, s, attempt, v, this.#o.clock.now());
+        },
+        (err: unknown) => {
+          this.#track(live, -1);
+          this.#fail(live, s, attempt, err);
+        },
+      );
+      return CONSUMED_EVENT;
+    }
+    return this.#outcome(live, s, attempt, result, now);
   }
 
   /** Stop dispatching; resolve once in-flight handlers finished or `timeoutMs` passed; drop all timers. */

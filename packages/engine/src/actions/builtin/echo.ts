@@ -8,4 +8,5 @@ import type { ActionDefinition } from '../types.js';
 export const echoAction: ActionDefinition = Object.freeze({
   handler: (params: Readonly<Record<string, unknown>>): { value: unknown } => ({ value: params['value'] ?? null }),
   inline: true,
+  pure: true,
 });

@@ -20,4 +20,4 @@ function raise(params: Readonly<Record<string, unknown>>, ctx: ActionContext): n
  * The error action: inline; throws `ActionError('action_failed', message)`.
  * A non-string message is reported as its JSON text.
  */
-export const errorAction: ActionDefinition = Object.freeze({ handler: raise, inline: true });
+export const errorAction: ActionDefinition = Object.freeze({ handler: raise, inline: true, pure: true });

@@ -104,4 +104,4 @@ function runIf(params: Readonly<Record<string, unknown>>): ActionResult {
  * default, or `or`). Output `{ result }`, branch `"true"` or `"false"`.
  * Operators mean what they mean in completion conditions (SEMANTICS.md section 5).
  */
-export const ifAction: ActionDefinition = Object.freeze({ handler: runIf, inline: true });
+export const ifAction: ActionDefinition = Object.freeze({ handler: runIf, inline: true, pure: true });

@@ -11,4 +11,5 @@ export const NOOP_OUTPUT: Readonly<Record<string, never>> = Object.freeze({});
 export const noopAction: ActionDefinition = Object.freeze({
   handler: (): Readonly<Record<string, never>> => NOOP_OUTPUT,
   inline: true,
+  pure: true,
 });

@@ -65,10 +65,10 @@ function setVariables(params: Readonly<Record<string, unknown>>): ActionResult {
  * The setVariable action: inline; parameters `variableName` (non-empty string)
  * and `variableValue` (any JSON; missing is `null`). Output `{}`.
  */
-export const setVariableAction: ActionDefinition = Object.freeze({ handler: setVariable, inline: true });
+export const setVariableAction: ActionDefinition = Object.freeze({ handler: setVariable, inline: true, pure: true });
 
 /**
  * The setVariables action: inline; parameter `variables: [{ name, value }]`.
  * Output `{}`. Every name is checked before any variable is set.
  */
-export const setVariablesAction: ActionDefinition = Object.freeze({ handler: setVariables, inline: true });
+export const setVariablesAction: ActionDefinition = Object.freeze({ handler: setVariables, inline: true, pure: true });

@@ -23,4 +23,4 @@ function sleep(params: Readonly<Record<string, unknown>>): ActionResult {
  * `actionResult({ output: {}, sleepMs })` and the engine arms a durable timer
  * (the step stays RUNNING until it fires, and survives restarts).
  */
-export const sleepAction: ActionDefinition = Object.freeze({ handler: sleep, inline: true });
+export const sleepAction: ActionDefinition = Object.freeze({ handler: sleep, inline: true, pure: true });

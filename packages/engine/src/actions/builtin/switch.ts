@@ -51,4 +51,4 @@ function runSwitch(params: Readonly<Record<string, unknown>>): ActionResult {
  * `cases: [{ name, value }]`. Output `{ case }` and branch `case`: the name of
  * the first case whose value deep-equals the expression, else `"default"`.
  */
-export const switchAction: ActionDefinition = Object.freeze({ handler: runSwitch, inline: true });
+export const switchAction: ActionDefinition = Object.freeze({ handler: runSwitch, inline: true, pure: true });

@@ -1,0 +1,121 @@
+/**
+ * What reaches a durable store, and when: a side-effecting step is committed RUNNING before its
+ * handler runs (so a crash re-runs it with the same idempotency key), while a run of pure built-in
+ * steps is decided inside one turn and committed once (a crash re-runs them at no cost).
+ */
+import { describe, expect, it } from 'vitest';
+import { createEngine } from './engine.js';
+import { createSimulatedClock } from './runtime/simulated-clock.js';
+import { createMemoryStore } from './store/memory-store.js';
+import type { CommitBatch, Store } from './store/types.js';
+
+/** The memory store, presented as durable, recording every batch. */
+function recordingStore(): { store: Store; batches: CommitBatch[] } {
+  const inner = createMemoryStore();
+  const batches: CommitBatch[] = [];
+  const store = new Proxy(inner, {
+    get(target, key, receiver) {
+      if (key === 'durable') return true;
+      if (key === 'commit') {
+        return (batch: CommitBatch) => {
+          batches.push(structuredClone(batch));
+          return target.commit(batch);
+        };
+      }
+      const v = Reflect.get(target, key, receiver) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  return { store, batches };
+}
+
+function chain(actionId: string, n: number) {
+  return {
+    triggers: [{ startStepNames: ['S0'], workflowTrigger: {} }],
+    steps: Array.from({ length: n }, (_, i) => ({
+      name: `S${i}`,
+      actionId,
+      outboundEdges: i + 1 < n ? [{ nextStepName: `S${i + 1}`, branchName: 'main' }] : [],
+    })),
+  };
+}
+
+describe('engine: commits to a durable store', () => {
+  it('commits a side-effecting step RUNNING before calling its handler, and its result before successors start', async () => {
+    const { store, batches } = recordingStore();
+    const seen: string[] = [];
+    const engine = createEngine({
+      store,
+      clock: createSimulatedClock(),
+      actions: {
+        'test.effect': async (_p, ctx) => {
+          const rows = await store.getSteps(ctx.instanceId);
+          seen.push(`${ctx.stepName}:${rows.map((r) => `${r.name}=${r.status}`).join(',')}`);
+          return { ok: true };
+        },
+      },
+    });
+    await engine.start();
+    const wf = await engine.createWorkflow({ name: 'effects', spec: chain('test.effect', 3) });
+    const { instanceId } = await engine.execute(wf.id);
+    expect((await engine.waitFor(instanceId)).status).toBe('SUCCEEDED');
+    expect(seen).toEqual(['S0:S0=RUNNING', 'S1:S0=SUCCEEDED,S1=RUNNING', 'S2:S0=SUCCEEDED,S1=SUCCEEDED,S2=RUNNING']);
+    expect(batches.length).toBe(4);
+    await engine.stop();
+  });
+
+  it('decides a chain of pure built-in steps inside one turn and commits it once', async () => {
+    const { store, batches } = recordingStore();
+    const engine = createEngine({ store, clock: createSimulatedClock() });
+    await engine.start();
+    const started: string[] = [];
+    const finished: string[] = [];
+    engine.on('step:started', (e) => started.push(e.step));
+    engine.on('step:finished', (e) => finished.push(`${e.step}:${e.status}`));
+    const order: string[] = [];
+    engine.on('step:started', (e) => order.push(`start ${e.step}`));
+    engine.on('step:finished', (e) => order.push(`end ${e.step}`));
+    const wf = await engine.createWorkflow({ name: 'pure', spec: chain('com.datadoghq.core.noop', 5) });
+    const { instanceId } = await engine.execute(wf.id);
+    expect((await engine.waitFor(instanceId)).status).toBe('SUCCEEDED');
+    expect(batches.length).toBe(1);
+    const [batch] = batches;
+    expect(batch!.instances.map((r) => r.status)).toEqual(['SUCCEEDED']);
+    expect(batch!.steps.map((r) => `${r.name}:${r.status}:${r.attempts}`)).toEqual([
+      'S0:SUCCEEDED:1',
+      'S1:SUCCEEDED:1',
+      'S2:SUCCEEDED:1',
+      'S3:SUCCEEDED:1',
+      'S4:SUCCEEDED:1',
+    ]);
+    // Events still read as the steps ran: each start just before its end, in order.
+    expect(order).toEqual(['S0', 'S1', 'S2', 'S3', 'S4'].flatMap((s) => [`start ${s}`, `end ${s}`]));
+    expect(started).toHaveLength(5);
+    expect(finished).toHaveLength(5);
+    await engine.stop();
+  });
+
+  it('stops the pure run at the first side-effecting step, which is committed RUNNING first', async () => {
+    const { store, batches } = recordingStore();
+    let rowsAtCall = '';
+    const engine = createEngine({
+      store,
+      clock: createSimulatedClock(),
+      actions: {
+        'test.effect': async (_p, ctx) => {
+          rowsAtCall = (await store.getSteps(ctx.instanceId)).map((r) => `${r.name}=${r.status}`).join(',');
+          return {};
+        },
+      },
+    });
+    await engine.start();
+    const spec = chain('com.datadoghq.core.noop', 3) as { steps: { actionId: string }[] };
+    spec.steps[2]!.actionId = 'test.effect';
+    const wf = await engine.createWorkflow({ name: 'mixed', spec });
+    const { instanceId } = await engine.execute(wf.id);
+    expect((await engine.waitFor(instanceId)).status).toBe('SUCCEEDED');
+    expect(rowsAtCall).toBe('S0=SUCCEEDED,S1=SUCCEEDED,S2=RUNNING');
+    expect(batches.length).toBe(2);
+    await engine.stop();
+  });
+});
