@@ -3,13 +3,13 @@ import { performance } from 'node:perf_hooks';
 
 export const NOOP = 'com.datadoghq.core.noop';
 
-/** A linear chain of n noop steps. */
-export function chainSpec(n) {
+/** A linear chain of n steps of `actionId` (default: the built-in noop). */
+export function chainSpec(n, actionId = NOOP) {
   const steps = [];
   for (let i = 0; i < n; i++) {
     steps.push({
       name: `S${i}`,
-      actionId: NOOP,
+      actionId,
       outboundEdges: i + 1 < n ? [{ nextStepName: `S${i + 1}`, branchName: 'main' }] : [],
     });
   }

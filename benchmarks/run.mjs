@@ -24,6 +24,7 @@ const scenarios = [
   { name: 'heap-10-step', args: ['--expose-gc', 'scenarios/heap.mjs', '20000'] },
   { name: 'sqlite-1000x10-full', args: ['scenarios/sqlite.mjs', '1000', '10', 'FULL'] },
   { name: 'sqlite-1000x10-normal', args: ['scenarios/sqlite.mjs', '1000', '10', 'NORMAL'] },
+  { name: 'sqlite-1000x10-full-effects', args: ['scenarios/sqlite.mjs', '1000', '10', 'FULL', 'effect'] },
   { name: 'rest-sqlite', args: ['scenarios/rest.mjs', '10', '50'] },
 ].filter((s) => s.name.includes(filter));
 

@@ -3,7 +3,10 @@
 // instance-start latency (execute() called -> first step's handler running) on an idle engine.
 // Each round's wall time is also given as CPU time of this process (a shared machine inflates the
 // former, not the latter).
-// Usage: node sqlite.mjs [instances=1000] [steps=10] [synchronous=FULL|NORMAL]
+// Usage: node sqlite.mjs [instances=1000] [steps=10] [synchronous=FULL|NORMAL] [kind=pure|effect]
+// kind=pure uses the built-in noop, which is pure: a run of them commits once per turn, not per step.
+// kind=effect uses an action registered without `pure` (a handler returning {}): every step is
+// committed RUNNING before its call and again with its result, as for any side-effecting action.
 // The database goes to $FLOWSPEC_BENCH_DIR or the OS temp directory (its file system is printed).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +20,8 @@ import { chainSpec, stats } from '../lib.mjs';
 const instances = Number(process.argv[2] ?? 1000);
 const steps = Number(process.argv[3] ?? 10);
 const synchronous = process.argv[4] ?? 'FULL';
+const kind = process.argv[5] ?? 'pure';
+const EFFECT = 'bench.effect';
 const ROUNDS = 7;
 const LATENCY_SAMPLES = 300;
 
@@ -49,9 +54,10 @@ function counting(store) {
 }
 
 async function setUp(store) {
-  const engine = createEngine({ store });
+  const engine = createEngine({ store, actions: { [EFFECT]: () => ({}) } });
   await engine.start();
-  const wf = await engine.createWorkflow({ name: `chain-${steps}`, spec: chainSpec(steps) });
+  const spec = kind === 'effect' ? chainSpec(steps, EFFECT) : chainSpec(steps);
+  const wf = await engine.createWorkflow({ name: `chain-${steps}`, spec });
   const waiting = new Map();
   const early = new Map();
   engine.on('instance:finished', (e) => {
@@ -143,7 +149,8 @@ try {
   const latency = await startLatency(sqlite);
   const totalSteps = instances * steps;
   const result = {
-    scenario: `sqlite-${instances}x${steps}-${synchronous.toLowerCase()}`,
+    scenario: `sqlite-${instances}x${steps}-${synchronous.toLowerCase()}${kind === 'effect' ? '-effects' : ''}`,
+    kind,
     synchronous,
     fileSystem,
     instances,
