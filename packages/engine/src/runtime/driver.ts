@@ -547,21 +547,26 @@ export class Driver {
         this.#settle(live, s, attempt, result, now);
         return;
       }
-      this.#track(live, +1);
-      Promise.resolve(result).then(
-        (v) => {
-          this.#track(live, -1);
-          this.#settle(live, s, attempt, v, this.#o.clock.now());
-        },
-        (err: unknown) => {
-          this.#track(live, -1);
-          this.#fail(live, s, attempt, err);
-        },
-      );
+      this.#settleLater(live, s, attempt, result);
       return;
     }
     this.#track(live, +1);
     void this.#queue.add(() => this.#invoke(live, s, attempt, def, params, timeoutMs));
+  }
+
+  /** An inline handler returned a promise: its outcome arrives as a later event. */
+  #settleLater(live: LiveInstance, s: number, attempt: number, result: PromiseLike<unknown>): void {
+    this.#track(live, +1);
+    Promise.resolve(result).then(
+      (v) => {
+        this.#track(live, -1);
+        this.#settle(live, s, attempt, v, this.#o.clock.now());
+      },
+      (err: unknown) => {
+        this.#track(live, -1);
+        this.#fail(live, s, attempt, err);
+      },
+    );
   }
 
   #track(live: LiveInstance, delta: number): void {
@@ -720,17 +725,7 @@ export class Driver {
     }
     if (isThenable(result)) {
       // Not pure after all (a promise): finish it like any inline call, as a later event.
-      this.#track(live, +1);
-      Promise.resolve(result).then(
-        (v) => {
-          this.#track(live, -1);
-          this.#settle(live, s, attempt, v, this.#o.clock.now());
-        },
-        (err: unknown) => {
-          this.#track(live, -1);
-          this.#fail(live, s, attempt, err);
-        },
-      );
+      this.#settleLater(live, s, attempt, result);
       return CONSUMED_EVENT;
     }
     return this.#outcome(live, s, attempt, result, now);
