@@ -147,7 +147,7 @@ function retrySpec(n, failures) {
 }
 
 /** Flowspec with a given store factory; the engine is created once, each run is one or more instances. */
-function flowspec(name, makeStore, { durable = false } = {}) {
+function flowspec(name, makeStore, { durable = false, inline = false } = {}) {
   return {
     name,
     supports: (w) => !durable || w.kind === 'chain' || w.kind === 'fanout' || w.kind === 'concurrent',
@@ -160,9 +160,14 @@ function flowspec(name, makeStore, { durable = false } = {}) {
         ...(clock ? { clock } : {}),
         ...(w.kind === 'concurrent' ? { concurrency: 1024 } : {}),
         actions: {
-          'bench.noop': () => {
-            c.hit();
-            return {};
+          // A user action per step, like the peers' step functions; `inline` declares it synchronous
+          // so the engine calls it without the concurrency queue (as it does its built-in noop).
+          'bench.noop': {
+            inline,
+            handler: () => {
+              c.hit();
+              return {};
+            },
           },
           'bench.flaky': (_p, ctx) => {
             if (ctx.attempt <= w.failures) throw new Error('flaky');
@@ -239,6 +244,7 @@ function flowspec(name, makeStore, { durable = false } = {}) {
 }
 
 export const flowspecMemory = flowspec('flowspec-memory', () => createMemoryStore());
+export const flowspecInline = flowspec('flowspec-inline', () => createMemoryStore(), { inline: true });
 
 let sqliteDir = null;
 let sqliteN = 0;
@@ -489,4 +495,4 @@ export const dbos = {
   },
 };
 
-export const allAdapters = [raw, flowspecMemory, flowspecSqlite, xstate, bpmnEngine, mastra, dbos];
+export const allAdapters = [raw, flowspecMemory, flowspecInline, flowspecSqlite, xstate, bpmnEngine, mastra, dbos];
