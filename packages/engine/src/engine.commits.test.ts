@@ -119,3 +119,31 @@ describe('engine: commits to a durable store', () => {
     await engine.stop();
   });
 });
+
+describe('engine: recovery needs its actions', () => {
+  it('refuses to start while a recovered instance uses an unregistered action, then recovers once it is registered', async () => {
+    const { store } = recordingStore();
+    const clock = createSimulatedClock();
+    const first = createEngine({ store, clock, actions: { 'test.slow': () => new Promise<object>(() => {}) } });
+    await first.start();
+    const wf = await first.createWorkflow({ name: 'slow', spec: chain('test.slow', 2) });
+    const { instanceId } = await first.execute(wf.id);
+    await clock.advanceBy(0);
+    // The process "dies": the instance is left RUNNING in the store.
+    const second = createEngine({ store, clock });
+    await expect(second.start()).rejects.toMatchObject({
+      code: 'FSP_ERR_INVALID_ARGUMENT',
+      details: { missingActions: ['test.slow'] },
+    });
+    expect((await store.getInstance(instanceId))?.status).toBe('RUNNING');
+    const calls: number[] = [];
+    second.registerAction('test.slow', (_p, ctx) => {
+      calls.push(ctx.attempt);
+      return {};
+    });
+    await second.start();
+    expect((await second.waitFor(instanceId)).status).toBe('SUCCEEDED');
+    expect(calls).toEqual([1, 1]); // S0 re-run with the same attempt (same idempotency key), then S1
+    await second.stop();
+  });
+});

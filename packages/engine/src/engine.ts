@@ -310,13 +310,19 @@ class FlowspecEngine implements Engine {
       .then(() => {
         this.#state = 'started';
       })
-      .then(() => this.#scheduler.start());
+      .then(() => this.#scheduler.start())
+      .catch((err: unknown) => {
+        this.#starting = null; // fix the cause (e.g. register the missing actions) and call start() again
+        throw err;
+      });
     await this.#starting;
   }
 
   async #recover(): Promise<void> {
     if (!this.store.durable) return;
     const ids = await this.store.listUnfinishedInstanceIds();
+    const recovered: { live: LiveInstance; calls: number[]; timers: number[] }[] = [];
+    const missing = new Set<string>();
     for (const id of ids) {
       if (this.#driver.live.has(id)) continue;
       const rec = await this.store.getInstance(id);
@@ -324,10 +330,27 @@ class FlowspecEngine implements Engine {
       const plan = await this.#plan(rec.workflowId, rec.specVersion);
       const steps = await this.store.getSteps(id);
       const state = restoreState(plan, rec, steps);
-      const live = this.#newLive(plan, state, metaOf(rec));
+      for (const actionId of plan.actionIds) if (!this.#registry.has(actionId)) missing.add(actionId);
       const work = pendingWork(state);
-      this.#driver.resume(live, work.calls, work.timers);
-      this.#logger.info({ instanceId: id, calls: work.calls.length, timers: work.timers.length }, 'recovered instance');
+      recovered.push({ live: this.#newLive(plan, state, metaOf(rec)), calls: work.calls, timers: work.timers });
+    }
+    // Recovered calls are re-issued at once: an action registered only after start() would make them
+    // fail with action_not_registered. Refuse before resuming anything; nothing is changed.
+    if (missing.size > 0) {
+      throw new FlowspecError(
+        'FSP_ERR_INVALID_ARGUMENT',
+        `Cannot recover ${recovered.length} unfinished instance(s): no handler is registered for ${[...missing]
+          .map((a) => `"${a}"`)
+          .join(', ')}. Register every action (engine.registerAction or createEngine({ actions })) before start().`,
+        { details: { missingActions: [...missing] } },
+      );
+    }
+    for (const { live, calls, timers } of recovered) {
+      this.#driver.resume(live, calls, timers);
+      this.#logger.info(
+        { instanceId: live.state.id, calls: calls.length, timers: timers.length },
+        'recovered instance',
+      );
     }
   }
 
