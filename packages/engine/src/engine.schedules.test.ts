@@ -607,3 +607,21 @@ describe('scheduler: scale and exactly once', () => {
     await restarted.stop();
   });
 });
+
+describe('schedules: rules without DTSTART', () => {
+  it('take unspecified seconds from the publish minute, not the publish second, and never fire before publication', async () => {
+    const clock = createSimulatedClock(Date.UTC(2024, 0, 1, 0, 0, 0));
+    const engine = createEngine({ store: createMemoryStore(), clock });
+    await engine.start();
+    await clock.advanceBy(6 * HOUR + 12 * 60_000 + 38_000); // published at 06:12:38
+    const daily = await engine.createWorkflow({ name: 'daily', spec: scheduleSpec('FREQ=DAILY;BYHOUR=9;BYMINUTE=0') });
+    expect(await engine.previewSchedule(daily.id, 2)).toEqual(['2024-01-01T09:00:00.000Z', '2024-01-02T09:00:00.000Z']);
+    const every5 = await engine.createWorkflow({ name: 'every 5', spec: scheduleSpec('FREQ=MINUTELY;INTERVAL=5') });
+    // The rule starts at 06:12:00 (the publish minute); 06:12:00 itself is before publication and never fires.
+    expect(await engine.previewSchedule(every5.id, 2)).toEqual([
+      '2024-01-01T06:17:00.000Z',
+      '2024-01-01T06:22:00.000Z',
+    ]);
+    await engine.stop();
+  });
+});

@@ -367,7 +367,7 @@ export class Scheduler {
     const body = scheduleTriggerOf(spec);
     if (body === undefined || !workflow.published) return [];
     const anchor = workflow.publishedAt ?? workflow.updatedAt;
-    const compiled = compileSchedule(body.rruleExpression, anchor);
+    const compiled = compileSchedule(body.rruleExpression, ruleAnchor(anchor));
     if (!compiled.ok) return [];
     const entry = this.#entries.get(workflow.id);
     const after = Math.max(this.#clock.now(), anchor - 1, entry?.last ?? -Infinity);
@@ -381,7 +381,7 @@ export class Scheduler {
     const body = scheduleTriggerOf(spec);
     if (body === undefined) return null;
     const anchor = workflow.publishedAt ?? workflow.updatedAt;
-    const compiled = compileSchedule(body.rruleExpression, anchor);
+    const compiled = compileSchedule(body.rruleExpression, ruleAnchor(anchor));
     if (!compiled.ok) {
       // Validation rejects bad rules; a stored one that no longer compiles is reported, not fatal.
       this.#failed(
@@ -608,4 +608,14 @@ function checkOptions(o: ScheduleOptions): void {
   if (o.catchUpWindowMs !== undefined && !(o.catchUpWindowMs >= 0 && Number.isFinite(o.catchUpWindowMs))) {
     bad(`catchUpWindowMs must be a finite number of ms >= 0, got ${String(o.catchUpWindowMs)}.`);
   }
+}
+
+/**
+ * The DTSTART of a rule that has none: the publish time, truncated to the whole minute. RFC 5545 takes
+ * every unspecified BY-part from DTSTART, so an untruncated anchor makes `FREQ=DAILY;BYHOUR=2;BYMINUTE=0`
+ * fire at 02:00:19 when the workflow was published at hh:mm:19. Occurrences before the (untruncated)
+ * publish time never fire, so the truncation cannot fire anything early.
+ */
+function ruleAnchor(publishedAt: number): number {
+  return Math.floor(publishedAt / 60_000) * 60_000;
 }
