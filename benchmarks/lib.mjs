@@ -45,3 +45,28 @@ export async function measure(fn, { warmup, runs }) {
   }
   return samples;
 }
+
+/**
+ * `finished(instanceId)` resolves with the instance's final status, from the engine's
+ * `instance:finished` event (one listener for all instances; an instance may finish before
+ * anyone waits for it, e.g. a chain of pure steps inside execute()).
+ */
+export function finishedWaiter(engine) {
+  const waiting = new Map();
+  const early = new Map();
+  engine.on('instance:finished', (e) => {
+    const done = waiting.get(e.instanceId);
+    if (done) {
+      waiting.delete(e.instanceId);
+      done(e.status);
+    } else early.set(e.instanceId, e.status);
+  });
+  return (id) => {
+    const status = early.get(id);
+    if (status !== undefined) {
+      early.delete(id);
+      return Promise.resolve(status);
+    }
+    return new Promise((resolve) => waiting.set(id, resolve));
+  };
+}

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEngine, createMemoryStore, createSimulatedClock } from '@flowspec/engine';
-import { chainSpec, fanOutSpec } from '../lib.mjs';
+import { chainSpec, fanOutSpec, finishedWaiter } from '../lib.mjs';
 
 /** Steps one run of the workload executes (skipped steps of a diamond do not count). */
 export function stepsOf(w) {
@@ -186,23 +186,7 @@ function flowspec(name, makeStore, { durable = false, inline = false } = {}) {
       if (w.kind === 'chain' || w.kind === 'fanout' || w.kind === 'concurrent')
         for (const s of spec.steps) s.actionId = 'bench.noop';
       const wf = await engine.createWorkflow({ name: `${w.kind}`, spec });
-      const waiting = new Map();
-      const early = new Map();
-      engine.on('instance:finished', (e) => {
-        const done = waiting.get(e.instanceId);
-        if (done) {
-          waiting.delete(e.instanceId);
-          done(e.status);
-        } else early.set(e.instanceId, e.status);
-      });
-      const finished = (id) => {
-        const s = early.get(id);
-        if (s !== undefined) {
-          early.delete(id);
-          return Promise.resolve(s);
-        }
-        return new Promise((resolve) => waiting.set(id, resolve));
-      };
+      const finished = finishedWaiter(engine);
       const one = async () => {
         const { instanceId } = await engine.execute(wf.id);
         return instanceId;

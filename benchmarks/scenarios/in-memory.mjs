@@ -1,7 +1,7 @@
 // In-memory engine time per noop step: a chain and a fan-out into one ALL join, at two sizes
 // each (the ratio shows whether time grows linearly). Usage: node in-memory.mjs <chain|fanout> <n>
 import { createEngine, createMemoryStore } from '@flowspec/engine';
-import { chainSpec, fanOutSpec, measure, stats } from '../lib.mjs';
+import { chainSpec, fanOutSpec, finishedWaiter, measure, stats } from '../lib.mjs';
 
 const [shape, nArg] = process.argv.slice(2);
 const n = Number(nArg);
@@ -12,23 +12,7 @@ const wf = await engine.createWorkflow({ name: `${shape}-${n}`, spec });
 
 // Engine time: from execute() until the instance:finished event. Reading the finished instance back
 // (getInstance/waitFor build a view of every step) is a separate cost, measured as its own row.
-const waiting = new Map();
-engine.on('instance:finished', (e) => {
-  const done = waiting.get(e.instanceId);
-  if (done) {
-    waiting.delete(e.instanceId);
-    done(e.status);
-  } else finishedEarly.set(e.instanceId, e.status);
-});
-const finishedEarly = new Map();
-const finished = (id) => {
-  const early = finishedEarly.get(id);
-  if (early !== undefined) {
-    finishedEarly.delete(id);
-    return Promise.resolve(early);
-  }
-  return new Promise((resolve) => waiting.set(id, resolve));
-};
+const finished = finishedWaiter(engine);
 const once = async () => {
   const { instanceId } = await engine.execute(wf.id);
   const status = await finished(instanceId);

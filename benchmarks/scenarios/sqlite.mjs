@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createEngine, createMemoryStore } from '@flowspec/engine';
 import { createSqliteStore } from '@flowspec/store-sqlite';
-import { chainSpec, stats } from '../lib.mjs';
+import { chainSpec, finishedWaiter, stats } from '../lib.mjs';
 
 const instances = Number(process.argv[2] ?? 1000);
 const steps = Number(process.argv[3] ?? 10);
@@ -58,23 +58,7 @@ async function setUp(store) {
   await engine.start();
   const spec = kind === 'effect' ? chainSpec(steps, EFFECT) : chainSpec(steps);
   const wf = await engine.createWorkflow({ name: `chain-${steps}`, spec });
-  const waiting = new Map();
-  const early = new Map();
-  engine.on('instance:finished', (e) => {
-    const done = waiting.get(e.instanceId);
-    if (done) {
-      waiting.delete(e.instanceId);
-      done(e.status);
-    } else early.set(e.instanceId, e.status);
-  });
-  const finished = (id) => {
-    const status = early.get(id);
-    if (status !== undefined) {
-      early.delete(id);
-      return Promise.resolve(status);
-    }
-    return new Promise((resolve) => waiting.set(id, resolve));
-  };
+  const finished = finishedWaiter(engine);
   return { engine, wf, finished };
 }
 
