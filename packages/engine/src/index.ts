@@ -42,3 +42,4 @@ export type { ScheduleOptions, CatchUpPolicy } from './runtime/scheduler.js';
 export { CatchUpPolicies } from './runtime/scheduler.js';
 export type { DstPolicy, SkippedTimePolicy, RepeatedTimePolicy } from './schedule/next-occurrence.js';
 export { SkippedTimePolicies, RepeatedTimePolicies } from './schedule/next-occurrence.js';
+export { LeaseTable } from './store/lease-table.js';

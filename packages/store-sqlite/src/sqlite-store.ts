@@ -21,7 +21,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { FlowspecError } from '@flowspec/engine';
+import { FlowspecError, LeaseTable } from '@flowspec/engine';
 import type {
   CommitBatch,
   CommitResult,
@@ -276,7 +276,7 @@ class SqliteStoreImpl implements SqliteStore {
   readonly #lockFile: string | null;
   readonly #token = randomUUID();
   readonly #listWorkflows = new Map<string, Stmt<WorkflowRow>>();
-  readonly #leases = new Map<string, { owner: string; until: number }>();
+  readonly #leases = new LeaseTable();
   /**
    * What this store knows of unfinished instances, by id: the seq (so a step row finds its
    * instance without a query) and the record last written (so a later record that changes only
@@ -867,25 +867,12 @@ class SqliteStoreImpl implements SqliteStore {
 
   acquireLeases(owner: string, instanceIds: readonly string[], nowMs: number, untilMs: number): readonly string[] {
     this.#check();
-    const held: string[] = [];
-    const seen = new Set<string>();
-    for (const id of instanceIds) {
-      if (seen.has(id)) continue;
-      seen.add(id);
-      const lease = this.#leases.get(id);
-      if (lease === undefined || lease.owner === owner || lease.until <= nowMs) {
-        this.#leases.set(id, { owner, until: untilMs });
-        held.push(id);
-      }
-    }
-    return held;
+    return this.#leases.acquire(owner, instanceIds, nowMs, untilMs);
   }
 
   releaseLeases(owner: string, instanceIds: readonly string[]): void {
     this.#check();
-    for (const id of instanceIds) {
-      if (this.#leases.get(id)?.owner === owner) this.#leases.delete(id);
-    }
+    this.#leases.release(owner, instanceIds);
   }
 
   // ------------------------------------------------------------ lifecycle

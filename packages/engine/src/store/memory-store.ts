@@ -37,6 +37,7 @@
  */
 import { FlowspecError } from '../errors.js';
 import { InstanceStatuses, StepStatuses } from './types.js';
+import { LeaseTable } from './lease-table.js';
 import type {
   CommitBatch,
   CommitResult,
@@ -383,7 +384,7 @@ class MemoryStore implements Store {
 
   readonly #schedules = new Map<string, ScheduleRecord>();
   readonly #claims = new Map<string, Set<number>>();
-  readonly #leases = new Map<string, { owner: string; until: number }>();
+  readonly #leases = new LeaseTable();
 
   constructor(pack: boolean) {
     this.#pack = pack;
@@ -816,25 +817,12 @@ class MemoryStore implements Store {
 
   acquireLeases(owner: string, instanceIds: readonly string[], nowMs: number, untilMs: number): readonly string[] {
     this.#open();
-    const held: string[] = [];
-    const seen = new Set<string>();
-    for (const id of instanceIds) {
-      if (seen.has(id)) continue;
-      seen.add(id);
-      const lease = this.#leases.get(id);
-      if (lease === undefined || lease.owner === owner || lease.until <= nowMs) {
-        this.#leases.set(id, { owner, until: untilMs });
-        held.push(id);
-      }
-    }
-    return held;
+    return this.#leases.acquire(owner, instanceIds, nowMs, untilMs);
   }
 
   releaseLeases(owner: string, instanceIds: readonly string[]): void {
     this.#open();
-    for (const id of instanceIds) {
-      if (this.#leases.get(id)?.owner === owner) this.#leases.delete(id);
-    }
+    this.#leases.release(owner, instanceIds);
   }
 
   ping(): boolean {
