@@ -147,8 +147,9 @@ function skip(plan: Plan, st: InstanceState, s: number): void {
   st.stepStatus[s] = S.SKIPPED;
   markDirty(st, s);
   const { outStart, outEdges, fbStart, fbEdges } = plan;
-  for (let i = outStart[s]!, end = outStart[s + 1]!; i < end; i++) work.push(outEdges[i]! * 2);
-  for (let i = fbStart[s]!, end = fbStart[s + 1]!; i < end; i++) work.push(fbEdges[i]! * 2);
+  // `work` is a stack: push in reverse so edges resolve (and steps start) in the order the spec lists them.
+  for (let i = fbStart[s + 1]! - 1, start = fbStart[s]!; i >= start; i--) work.push(fbEdges[i]! * 2);
+  for (let i = outStart[s + 1]! - 1, start = outStart[s]!; i >= start; i--) work.push(outEdges[i]! * 2);
 }
 
 /** Resolve queued edges and cascade readiness and skips, iteratively (no recursion depth limit). */
@@ -244,11 +245,11 @@ function complete(plan: Plan, st: InstanceState, s: number, output: unknown, bra
   st.active--;
   markDirty(st, s);
   const { outStart, outEdges, fbStart, fbEdges, edgeBranch } = plan;
-  for (let i = outStart[s]!, end = outStart[s + 1]!; i < end; i++) {
+  for (let i = fbStart[s + 1]! - 1, start = fbStart[s]!; i >= start; i--) work.push(fbEdges[i]! * 2);
+  for (let i = outStart[s + 1]! - 1, start = outStart[s]!; i >= start; i--) {
     const e = outEdges[i]!;
     work.push(e * 2 + (edgeBranch[e] === branch ? 1 : 0));
   }
-  for (let i = fbStart[s]!, end = fbStart[s + 1]!; i < end; i++) work.push(fbEdges[i]! * 2);
 }
 
 function wait(st: InstanceState, s: number, kind: number, dueAt: number, commands: CommandSink): void {
@@ -287,8 +288,8 @@ function failed(
   markDirty(st, s);
   if (plan.handled[s] === 1) {
     const { outStart, outEdges, fbStart, fbEdges } = plan;
-    for (let i = outStart[s]!, end = outStart[s + 1]!; i < end; i++) work.push(outEdges[i]! * 2);
-    for (let i = fbStart[s]!, end = fbStart[s + 1]!; i < end; i++) work.push(fbEdges[i]! * 2 + 1);
+    for (let i = fbStart[s + 1]! - 1, start = fbStart[s]!; i >= start; i--) work.push(fbEdges[i]! * 2 + 1);
+    for (let i = outStart[s + 1]! - 1, start = outStart[s]!; i >= start; i--) work.push(outEdges[i]! * 2);
     return;
   }
   st.error = { step: plan.names[s]!, code, message };
