@@ -123,3 +123,12 @@ describe('Emitter', () => {
     expect(b.has('engine:error')).toBe(false);
   });
 });
+
+describe('Emitter: unknown event names', () => {
+  it('refuses to subscribe to an event that does not exist, naming the ones that do', () => {
+    const em = new Emitter();
+    expect(() => em.on('step:done' as never, () => undefined)).toThrow(
+      /unknown event "step:done"; the events are: instance:started, .*step:finished/,
+    );
+  });
+});

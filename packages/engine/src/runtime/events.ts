@@ -40,10 +40,22 @@ export type Listener<K extends EngineEventName> = (payload: EngineEvents[K]) => 
 
 /** A minimal typed emitter: `has()` lets callers skip building payloads. */
 export class Emitter {
-  readonly #listeners: { [K in EngineEventName]?: Listener<K>[] } = {};
+  // Every name is present from the start: one fixed object shape keeps has(), called per step, a cheap lookup.
+  readonly #listeners: { [K in EngineEventName]: Listener<K>[] } = {
+    'instance:started': [],
+    'instance:finished': [],
+    'step:started': [],
+    'step:finished': [],
+    'step:waiting': [],
+    'engine:error': [],
+  };
 
   on<K extends EngineEventName>(name: K, listener: Listener<K>): () => void {
-    const list = (this.#listeners[name] ??= []) as Listener<K>[];
+    const list = this.#listeners[name] as Listener<K>[] | undefined;
+    if (list === undefined) {
+      const known = Object.keys(this.#listeners).join(', ');
+      throw new TypeError(`engine.on(): unknown event "${String(name)}"; the events are: ${known}.`);
+    }
     list.push(listener);
     return () => {
       const i = list.indexOf(listener);
@@ -52,13 +64,12 @@ export class Emitter {
   }
 
   has(name: EngineEventName): boolean {
-    const list = this.#listeners[name];
-    return list !== undefined && list.length > 0;
+    return this.#listeners[name].length > 0;
   }
 
   emit<K extends EngineEventName>(name: K, payload: EngineEvents[K]): void {
-    const list = this.#listeners[name] as Listener<K>[] | undefined;
-    if (list === undefined) return;
+    const list = this.#listeners[name] as Listener<K>[];
+    if (list.length === 0) return;
     for (const l of list.slice()) {
       try {
         l(payload);
