@@ -49,6 +49,82 @@ describe('engine: concurrency and backpressure', () => {
     await engine.stop();
   });
 
+  it('keeps the limit when synchronous and asynchronous handlers mix (sync ones skip the queue only when a slot is free)', async () => {
+    const clock = createSimulatedClock();
+    let running = 0;
+    let peak = 0;
+    const calls = new Map<string, number>();
+    const count = (step: string) => calls.set(step, (calls.get(step) ?? 0) + 1);
+    const engine = createEngine({
+      store: createMemoryStore(),
+      clock,
+      concurrency: 4,
+      actions: {
+        // Every third step answers at once; the others hold a slot until a later macrotask.
+        'test.mixed': (_p, ctx) => {
+          count(ctx.stepName);
+          if (Number(ctx.stepName.slice(1)) % 3 === 0) {
+            peak = Math.max(peak, running + 1);
+            return { sync: true };
+          }
+          running++;
+          peak = Math.max(peak, running);
+          return new Promise<object>((r) =>
+            setImmediate(() => {
+              running--;
+              r({});
+            }),
+          );
+        },
+      },
+    });
+    const wf = await engine.createWorkflow({ name: 'mixed', spec: fanOut(3_000, 'test.mixed') });
+    const { instanceId } = await engine.execute(wf.id);
+    const view = await engine.waitFor(instanceId);
+    expect(view.status).toBe('SUCCEEDED');
+    expect(calls.size).toBe(3_000);
+    expect([...calls.values()].every((n) => n === 1)).toBe(true);
+    expect(peak).toBe(4);
+    await engine.stop();
+  });
+
+  it('makes a synchronous handler wait its turn behind queued calls while every slot is taken', async () => {
+    const clock = createSimulatedClock();
+    const release: (() => void)[] = [];
+    const order: string[] = [];
+    const engine = createEngine({
+      store: createMemoryStore(),
+      clock,
+      concurrency: 2,
+      actions: {
+        'test.block': (_p, ctx) => {
+          order.push(ctx.stepName);
+          return new Promise<object>((r) => release.push(() => r({})));
+        },
+        'test.sync': (_p, ctx) => {
+          order.push(ctx.stepName);
+          return {};
+        },
+      },
+    });
+    const spec = fanOut(4, 'test.block');
+    // F0, F1 and F2 block; F3 answers at once but is dispatched last, with both slots taken and F2 waiting.
+    (spec.steps[4] as { actionId: string }).actionId = 'test.sync';
+    const wf = await engine.createWorkflow({ name: 'queue-order', spec });
+    const { instanceId } = await engine.execute(wf.id);
+    await clock.advanceBy(0);
+    expect(order).toEqual(['F0', 'F1']);
+    release.shift()!();
+    await clock.advanceBy(0);
+    expect(order).toEqual(['F0', 'F1', 'F2']);
+    release.shift()!();
+    await clock.advanceBy(0);
+    expect(order).toEqual(['F0', 'F1', 'F2', 'F3']);
+    release.shift()!();
+    expect((await engine.waitFor(instanceId)).status).toBe('SUCCEEDED');
+    await engine.stop();
+  });
+
   it('makes execute wait while more than maxQueuedCalls calls are queued', async () => {
     const clock = createSimulatedClock();
     const release: (() => void)[] = [];

@@ -198,7 +198,7 @@ export class Driver {
     }
     if (!this.#pumping) {
       this.#pumping = true;
-      this.#dispatch();
+      this.#dispatch(this.#o.clock.now());
       this.#loop();
     }
   }
@@ -238,7 +238,7 @@ export class Driver {
           result.then(
             (r) => {
               this.#committed(r);
-              this.#dispatch();
+              this.#dispatch(this.#o.clock.now());
               this.#loop();
             },
             (err: unknown) => this.#commitFailed(batch, err, 0),
@@ -247,7 +247,8 @@ export class Driver {
         }
         this.#committed(result);
       }
-      this.#dispatch();
+      // The commit was synchronous (or there was none): the turn's clock reading is still current.
+      this.#dispatch(this.#now);
     }
     this.#pumping = false;
     if (this.#idleWaiters.length > 0 && this.#inFlight === 0) {
@@ -267,7 +268,7 @@ export class Driver {
     const cmds = this.#cmds;
     const cmdLive = this.#cmdLive;
     const touched = this.#touched;
-    const now = this.#o.clock.now();
+    const now = (this.#now = this.#o.clock.now());
     for (let i = 0; i < lives.length; i++) {
       const live = lives.at(i);
       if (live.dropped || live.finished) continue;
@@ -366,7 +367,7 @@ export class Driver {
       steps: batch.steps.filter((r) => !refused.has(r.instanceId)),
     };
     if (rest.instances.length === 0 && rest.steps.length === 0) {
-      this.#dispatch();
+      this.#dispatch(this.#o.clock.now());
       this.#loop();
       return;
     }
@@ -378,7 +379,7 @@ export class Driver {
         .then(
           (r) => {
             this.#committed(r);
-            this.#dispatch();
+            this.#dispatch(this.#o.clock.now());
             this.#loop();
           },
           (e: unknown) => this.#commitFailed(rest, e, tries + 1),
@@ -386,11 +387,11 @@ export class Driver {
     }, delay);
   }
 
-  #dispatch(): void {
+  /** Carry out the commands of the committed turn; `now` stamps every call it starts. */
+  #dispatch(now: number): void {
     // Report what the committed turn changed before acting on it: "A finished" precedes "B started".
     if (this.#stepNotices.length > 0) this.#notifySteps();
-    // One clock read per dispatch: every call it starts is stamped with it.
-    this.#now = this.#o.clock.now();
+    this.#now = now;
     const cmds = this.#cmds;
     const lives = this.#cmdLive;
     for (let i = 0; i < cmds.length; i++) {
@@ -550,8 +551,55 @@ export class Driver {
       this.#settleLater(live, s, attempt, result);
       return;
     }
+    if (timeoutMs === undefined && this.#queue.size === 0 && this.#queue.pending < this.#o.concurrency) {
+      this.#callNow(live, s, attempt, def, params, now);
+      return;
+    }
     this.#track(live, +1);
     void this.#queue.add(() => this.#invoke(live, s, attempt, def, params, timeoutMs));
+  }
+
+  /**
+   * A slot of the concurrency limit is free and no call waits for one: call the handler now, as p-queue
+   * would (it starts a task synchronously inside add() when it can). A handler that returns a plain value
+   * has finished within this call and never held a slot after it; one that returns a promise is handed to
+   * p-queue, which starts that task at once (same check) and counts it against the limit until it settles.
+   * So the limit stays p-queue's, and a synchronous handler skips the queue's per-task cost.
+   */
+  #callNow(
+    live: LiveInstance,
+    s: number,
+    attempt: number,
+    def: ActionDefinition,
+    params: Readonly<Record<string, unknown>>,
+    now: number,
+  ): void {
+    let result: unknown;
+    try {
+      result = def.handler(params, new CallContext(live, s, attempt, null, this.#o.logger));
+    } catch (err) {
+      const f = describeFailure(err);
+      this.push(live, { type: 'failed', step: s, attempt, code: f.code, message: f.message, now });
+      return;
+    }
+    if (!isThenable(result)) {
+      this.#settle(live, s, attempt, result, now);
+      return;
+    }
+    this.#track(live, +1);
+    void this.#queue.add(() =>
+      Promise.resolve(result).then(
+        // The outcome is queued before the call stops counting as in flight, so idle() cannot resolve between.
+        (v) => {
+          this.#settle(live, s, attempt, v, this.#o.clock.now());
+          this.#track(live, -1);
+        },
+        (err: unknown) => {
+          this.#fail(live, s, attempt, err);
+          this.#track(live, -1);
+        },
+      ),
+    );
   }
 
   /** An inline handler returned a promise: its outcome arrives as a later event. */
@@ -559,12 +607,12 @@ export class Driver {
     this.#track(live, +1);
     Promise.resolve(result).then(
       (v) => {
-        this.#track(live, -1);
         this.#settle(live, s, attempt, v, this.#o.clock.now());
+        this.#track(live, -1);
       },
       (err: unknown) => {
-        this.#track(live, -1);
         this.#fail(live, s, attempt, err);
+        this.#track(live, -1);
       },
     );
   }
