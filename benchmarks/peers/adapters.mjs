@@ -9,6 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createEngine, createMemoryStore, createSimulatedClock } from '@flowspec/engine';
 import { chainSpec, fanOutSpec, finishedWaiter } from '../lib.mjs';
 
@@ -479,4 +480,31 @@ export const dbos = {
   },
 };
 
-export const allAdapters = [raw, flowspecMemory, flowspecInline, flowspecSqlite, xstate, bpmnEngine, mastra, dbos];
+// ---------------------------------------------------------------- n8n-core (own package, installed on demand)
+
+// n8n's WorkflowExecute on a Workflow with a noop node type per step; the fan-out's join is one node
+// with n main inputs (what n8n's Merge node does with one input per branch). n8n-core lives in
+// peers/n8n/ with its own lockfile (it pins zod 3 and pulls in LangChain, Sentry and ssh2), installed
+// the first time this adapter is prepared; loaded by path so this package never resolves n8n.
+export const n8nCore = {
+  name: 'n8n-core',
+  supports: (w) => w.kind === 'chain' || w.kind === 'fanout' || w.kind === 'concurrent',
+  async prepare(w) {
+    const { ensureN8n } = await import('./n8n/ensure.mjs');
+    const adapterFile = ensureN8n({ log: (m) => console.error(m) });
+    const { makeN8nAdapter } = await import(pathToFileURL(adapterFile).href);
+    return makeN8nAdapter(counter, stepsOf).prepare(w);
+  },
+};
+
+export const allAdapters = [
+  raw,
+  flowspecMemory,
+  flowspecInline,
+  flowspecSqlite,
+  xstate,
+  bpmnEngine,
+  mastra,
+  dbos,
+  n8nCore,
+];
