@@ -224,3 +224,39 @@ describe('engine: logging', () => {
     await engine.stop();
   });
 });
+
+describe('engine: plan cache under concurrent starts', () => {
+  it('loads and compiles a spec version once for many executions that start together on a cold cache', async () => {
+    const store = createMemoryStore();
+    const first = createEngine({ store, clock: createSimulatedClock() });
+    const wf = await first.createWorkflow({
+      name: 'one',
+      spec: {
+        triggers: [{ startStepNames: ['A'], workflowTrigger: {} }],
+        steps: [{ name: 'A', actionId: 'com.datadoghq.core.noop' }],
+      },
+    });
+    await first.stop();
+    // A second engine over the same store starts with an empty plan cache.
+    let loads = 0;
+    const counting = new Proxy(store, {
+      get(target, prop) {
+        const value: unknown = Reflect.get(target, prop);
+        if (prop === 'getSpecVersion') {
+          return (...args: unknown[]) => {
+            loads++;
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        }
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const engine = createEngine({ store: counting, clock: createSimulatedClock() });
+    const runs = await Promise.all(Array.from({ length: 200 }, () => engine.execute(wf.id)));
+    for (const r of runs) expect((await engine.waitFor(r.instanceId)).status).toBe('SUCCEEDED');
+    // One load per execution for its version record, plus one shared load for the plan and one by the
+    // engine's own start-up: not a second load (and compile) per execution, which would make 400.
+    expect(loads).toBe(202);
+    await engine.stop();
+  });
+});

@@ -228,7 +228,8 @@ class FlowspecEngine implements Engine {
   readonly #registry = createActionRegistry();
   readonly #emitter = new Emitter();
   readonly #driver: Driver;
-  readonly #plans = new Map<string, Plan>();
+  /** Compiled plans by `workflowId@version`, least recently used first; a promise while one compiles. */
+  readonly #plans = new Map<string, Plan | Promise<Plan>>();
   /** Action definitions by step index, per plan: shared by all of the plan's instances. */
   readonly #handlers = new WeakMap<Plan, (ActionDefinition | null | undefined)[]>();
   readonly #pendingKeys = new Map<string, Promise<ExecuteResult>>();
@@ -508,21 +509,32 @@ class FlowspecEngine implements Engine {
     });
   }
 
-  async #plan(workflowId: string, version: number): Promise<Plan> {
+  #plan(workflowId: string, version: number): Plan | Promise<Plan> {
     const key = `${workflowId}@${version}`;
     const cached = this.#plans.get(key);
-    if (cached) {
+    if (cached !== undefined) {
       // Move to the back of the Map's insertion order: the front is the least recently used.
       this.#plans.delete(key);
       this.#plans.set(key, cached);
       return cached;
     }
-    const rec = await this.getSpecVersion(workflowId, version);
-    // Known actions are checked at create/update; a stored version always compiles.
-    const plan = compileSpec(rec.spec);
+    // Executions that arrive while the plan loads share this one load and compile (10,000 starts at
+    // once must not compile the spec 10,000 times, nor keep 10,000 copies of the plan alive).
+    const loading = this.getSpecVersion(workflowId, version).then(
+      // Known actions are checked at create/update; a stored version always compiles.
+      (rec) => {
+        const plan = compileSpec(rec.spec);
+        if (this.#plans.get(key) === loading) this.#plans.set(key, plan);
+        return plan;
+      },
+      (err: unknown) => {
+        if (this.#plans.get(key) === loading) this.#plans.delete(key);
+        throw err;
+      },
+    );
     if (this.#plans.size >= PLAN_CACHE_LIMIT) this.#plans.delete(this.#plans.keys().next().value!);
-    this.#plans.set(key, plan);
-    return plan;
+    this.#plans.set(key, loading);
+    return loading;
   }
 
   // ---------------------------------------------------------------- instances
