@@ -1,4 +1,4 @@
-import { createMemoryStore } from '@flowspec/engine';
+import { createEngine, createMemoryStore } from '@flowspec/engine';
 import type { InstanceRecord, InstanceStatus, StepRecord, StepStatus, Store } from '@flowspec/engine';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -428,5 +428,115 @@ describe('memory store against a reference model', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('memory store: maxFinishedInstances', () => {
+  const finished = (id: string, createdAt: number, key: string | null = null): InstanceRecord =>
+    makeInstance({ id, status: 'SUCCEEDED', createdAt, idempotencyKey: key, endedAt: createdAt + 5 });
+
+  it('keeps the instances that finished last, dropping the one that finished first (not the oldest created)', async () => {
+    const store = createMemoryStore({ maxFinishedInstances: 2 });
+    const [a, b, c, d] = [1, 2, 3, 4].map((n) => testUuid(n, 7));
+    // a is created first but finishes last.
+    await store.commit({ instances: [makeInstance({ id: a!, status: 'RUNNING', createdAt: T0 })], steps: [] });
+    await store.commit({ instances: [finished(b!, T0 + 1, 'key-b')], steps: [makeStep(b!, 0)] });
+    await store.commit({ instances: [finished(c!, T0 + 2)], steps: [makeStep(c!, 0)] });
+    await store.commit({ instances: [finished(a!, T0)], steps: [makeStep(a!, 0)] });
+    expect(await store.getInstance(b!)).toBeUndefined();
+    expect(await steps(store, b!)).toEqual([]);
+    expect(await store.findInstanceByIdempotencyKey('key-b')).toBeUndefined();
+    expect((await store.getInstance(a!))?.status).toBe('SUCCEEDED');
+    expect(await steps(store, a!)).toStrictEqual([makeStep(a!, 0)]);
+    expect(await store.getInstance(c!)).toBeDefined();
+    const page = await store.listInstances({ offset: 0, limit: 10 });
+    expect(page.items.map((r) => r.id)).toEqual([c, a]);
+    expect(page.totalCount).toBe(2);
+    expect(await store.countInstances(makeInstance().workflowId)).toEqual({ succeeded: 2, failed: 0, canceled: 0 });
+    // The key of a dropped instance can be taken again.
+    const again = await store.commit({ instances: [finished(d!, T0 + 3, 'key-b')], steps: [] });
+    expect(again.idempotencyConflicts.size).toBe(0);
+    expect((await store.findInstanceByIdempotencyKey('key-b'))?.id).toBe(d);
+    expect(await store.getInstance(c!)).toBeUndefined();
+  });
+
+  it('never drops an unfinished instance, even with maxFinishedInstances 0', async () => {
+    const store = createMemoryStore({ maxFinishedInstances: 0 });
+    const running = makeInstance({ status: 'RUNNING' });
+    await store.commit({ instances: [running], steps: [makeStep(running.id, 0, { status: 'RUNNING' })] });
+    const done = finished(testUuid(9, 7), T0);
+    await store.commit({ instances: [done], steps: [makeStep(done.id, 0)] });
+    expect(await store.getInstance(done.id)).toBeUndefined();
+    expect((await store.getInstance(running.id))?.status).toBe('RUNNING');
+    expect(await store.listUnfinishedInstanceIds()).toEqual([running.id]);
+  });
+
+  it('refuses a maxFinishedInstances that is not a whole number >= 0', () => {
+    for (const bad of [-1, 1.5, Number.NaN, '10' as unknown as number]) {
+      expect(() => createMemoryStore({ maxFinishedInstances: bad })).toThrow(/maxFinishedInstances must be/);
+    }
+    expect(() => createMemoryStore({ maxFinishedInstances: Infinity })).not.toThrow();
+  });
+
+  it('keeps exact rows of the kept instances while dropped blocks are released and reused (random sizes)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 4 }),
+        fc.array(fc.integer({ min: 1, max: 3_000 }), { minLength: 1, maxLength: 40 }),
+        async (max, sizes) => {
+          const store = createMemoryStore({ maxFinishedInstances: max });
+          const written: { id: string; rows: StepRecord[] }[] = [];
+          for (let j = 0; j < sizes.length; j++) {
+            const inst = finished(testUuid(j, 8), T0 + j);
+            const rows = Array.from({ length: sizes[j]! }, (_, i) =>
+              makeStep(inst.id, i, { attempts: 1 + ((i + j) % 5), output: { j, i } }),
+            );
+            await store.commit({ instances: [inst], steps: rows });
+            written.push({ id: inst.id, rows });
+          }
+          const kept = written.slice(Math.max(0, written.length - max));
+          for (const w of written) {
+            if (kept.includes(w)) expect(await steps(store, w.id)).toStrictEqual(w.rows);
+            else expect(await store.getInstance(w.id)).toBeUndefined();
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('releases the memory of dropped instances (200,000 finished 10-step instances, keeping 100)', async () => {
+    const store = createMemoryStore({ maxFinishedInstances: 100 });
+    const before = process.memoryUsage().arrayBuffers;
+    for (let j = 0; j < 200_000; j++) {
+      const inst = finished(testUuid(j, 9), T0 + j);
+      await store.commit({
+        instances: [inst],
+        steps: Array.from({ length: 10 }, (_, i) => makeStep(inst.id, i)),
+      });
+    }
+    // Kept forever, the packed rows alone would take 200,000 x 52 words x 4 bytes = 41.6 MB.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(4 * 1024 * 1024);
+    expect((await store.listInstances({ offset: 0, limit: 1 })).totalCount).toBe(100);
+    expect(await steps(store, testUuid(199_999, 9))).toHaveLength(10);
+  });
+});
+
+describe('engine on a memory store with maxFinishedInstances', () => {
+  it('forgets the instance that finished first and answers not found for it', async () => {
+    const engine = createEngine({ store: createMemoryStore({ maxFinishedInstances: 1 }) });
+    const wf = await engine.createWorkflow({
+      name: 'one',
+      spec: {
+        triggers: [{ startStepNames: ['A'], workflowTrigger: {} }],
+        steps: [{ name: 'A', actionId: 'com.datadoghq.core.noop' }],
+      },
+    });
+    const first = await engine.execute(wf.id);
+    await engine.waitFor(first.instanceId);
+    const second = await engine.execute(wf.id);
+    expect((await engine.waitFor(second.instanceId)).status).toBe('SUCCEEDED');
+    await expect(engine.getInstance(first.instanceId)).rejects.toMatchObject({ code: 'FSP_ERR_INSTANCE_NOT_FOUND' });
+    await engine.stop();
   });
 });

@@ -66,6 +66,14 @@ export interface MemoryStoreOptions {
    * @default true
    */
   readonly packFinishedSteps?: boolean;
+  /**
+   * Keep at most this many finished (SUCCEEDED, FAILED, CANCELED) instances. When one more finishes,
+   * the instance that finished first is forgotten with its step rows: `getInstance` no longer finds it,
+   * lists and counts no longer include it, and its idempotency key is free again. Unfinished instances
+   * are never dropped. A long-running process on the in-memory store sets it to bound its memory.
+   * @default Infinity (keep every instance until the process exits)
+   */
+  readonly maxFinishedInstances?: number;
 }
 
 /**
@@ -73,7 +81,14 @@ export interface MemoryStoreOptions {
  * embedders that do not need instances to survive a restart.
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
-  return new MemoryStore(options.packFinishedSteps ?? true);
+  const max = options.maxFinishedInstances ?? Infinity;
+  if (typeof max !== 'number' || Number.isNaN(max) || max < 0 || (Number.isFinite(max) && !Number.isInteger(max))) {
+    throw new FlowspecError(
+      'FSP_ERR_INVALID_ARGUMENT',
+      `createMemoryStore: maxFinishedInstances must be a whole number >= 0 or Infinity, got ${String(max)}.`,
+    );
+  }
+  return new MemoryStore(options.packFinishedSteps ?? true, max);
 }
 
 // ---------------------------------------------------------------- records of one instance
@@ -307,6 +322,8 @@ function fitsOffset(t: number | null, base: number): boolean {
  */
 class Arena {
   readonly #chunks: Int32Array[] = [];
+  /** Words of live blocks per chunk: a chunk whose blocks were all freed is released. */
+  readonly #live: number[] = [];
   /** The chunk being filled, and its first free word. */
   #current = -1;
   #top = CHUNK_WORDS;
@@ -315,21 +332,42 @@ class Arena {
   alloc(words: number): number {
     if (words > CHUNK_WORDS) {
       this.#chunks.push(new Int32Array(words));
+      this.#live.push(words);
       return (this.#chunks.length - 1) * CHUNK_WORDS;
     }
     if (this.#top + words > CHUNK_WORDS) {
       this.#chunks.push(new Int32Array(CHUNK_WORDS));
+      this.#live.push(0);
       this.#current = this.#chunks.length - 1;
       this.#top = 0;
     }
     const off = this.#current * CHUNK_WORDS + this.#top;
     this.#top += words;
+    this.#live[this.#current]! += words;
     return off;
+  }
+
+  /** The block at `off` of `words` is no longer used; its chunk is released once all of its blocks are. */
+  free(off: number, words: number): void {
+    const ci = Math.floor(off / CHUNK_WORDS);
+    const left = (this.#live[ci]! -= words);
+    if (left > 0) return;
+    if (ci === this.#current)
+      this.#top = 0; // refill the chunk being filled from its start
+    else this.#chunks[ci] = RELEASED;
   }
 
   chunk(off: number): Int32Array {
     return this.#chunks[Math.floor(off / CHUNK_WORDS)]!;
   }
+}
+
+const RELEASED = new Int32Array(0);
+
+/** Words of the packed block at the start of `mem[p..]`. */
+function blockWords(mem: Int32Array, p: number): number {
+  const n = mem[p]!;
+  return HEADER_WORDS + n * ROW_WORDS + ((mem[p + 1]! & F_SPARSE) !== 0 ? n : 0);
 }
 
 const NAMES_CACHE_MAX = 4096;
@@ -367,6 +405,10 @@ class MemoryStore implements Store {
   readonly durable = false;
 
   readonly #pack: boolean;
+  readonly #maxFinished: number;
+  /** Finished slots in the order they finished (from #finishedHead on): the oldest is dropped first. */
+  #finished: Slot[] = [];
+  #finishedHead = 0;
   #closed = false;
 
   readonly #workflows = new Map<string, WorkflowRecord>();
@@ -386,8 +428,9 @@ class MemoryStore implements Store {
   readonly #claims = new Map<string, Set<number>>();
   readonly #leases = new LeaseTable();
 
-  constructor(pack: boolean) {
+  constructor(pack: boolean, maxFinished: number) {
     this.#pack = pack;
+    this.#maxFinished = maxFinished;
   }
 
   #open(): void {
@@ -524,7 +567,33 @@ class MemoryStore implements Store {
         if (slot.packed < 0 && slot.rows !== null && isFinal(slot.record.status)) this.#packRows(slot);
       }
     }
+    if (this.#finished.length - this.#finishedHead > this.#maxFinished) this.#dropOldestFinished();
     return { idempotencyConflicts: conflicts };
+  }
+
+  /** Forget the instances that finished first until at most maxFinishedInstances finished ones are kept. */
+  #dropOldestFinished(): void {
+    const q = this.#finished;
+    while (q.length - this.#finishedHead > this.#maxFinished) {
+      const slot = q[this.#finishedHead]!;
+      q[this.#finishedHead++] = undefined as unknown as Slot;
+      // Stale entries (a record rewritten back to an unfinished status, or already dropped) are skipped.
+      if (this.#slots.get(slot.record.id) !== slot || !isFinal(slot.record.status)) continue;
+      this.#unindex(slot);
+      this.#slots.delete(slot.record.id);
+      if (slot.packed >= 0) this.#freeBlock(slot);
+      slot.rows = null;
+    }
+    if (this.#finishedHead > 1024 && this.#finishedHead * 2 > q.length) {
+      this.#finished = q.slice(this.#finishedHead);
+      this.#finishedHead = 0;
+    }
+  }
+
+  #freeBlock(slot: Slot): void {
+    const off = slot.packed;
+    this.#arena.free(off, blockWords(this.#arena.chunk(off), off % CHUNK_WORDS));
+    slot.packed = -1;
   }
 
   #bucket(workflowId: string): Bucket {
@@ -539,6 +608,7 @@ class MemoryStore implements Store {
       slot = new Slot(rec);
       this.#slots.set(rec.id, slot);
       this.#index(slot);
+      if (isFinal(rec.status)) this.#finished.push(slot);
       return slot;
     }
     const prev = slot.record;
@@ -547,6 +617,8 @@ class MemoryStore implements Store {
     this.#unindex(slot);
     slot.record = rec;
     this.#index(slot);
+    // A final status is final: an instance enters the finished order once.
+    if (isFinal(rec.status) && !isFinal(prev.status)) this.#finished.push(slot);
     return slot;
   }
 
@@ -783,9 +855,8 @@ class MemoryStore implements Store {
 
   /** Turn a packed slot back into StepRecord rows (before writing rows or changing createdAt). */
   #unpack(slot: Slot): void {
-    // The block stays in the arena unused: rewriting rows of a finished instance is rare (recovery).
     slot.rows = this.#unpackRows(slot);
-    slot.packed = -1;
+    this.#freeBlock(slot);
     slot.names = null;
     slot.outputs = undefined;
     slot.branches = null;
