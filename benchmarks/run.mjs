@@ -22,6 +22,11 @@ const scenarios = [
   { name: 'fanout-1000', args: ['scenarios/in-memory.mjs', 'fanout', '1000'] },
   { name: 'fanout-10000', args: ['scenarios/in-memory.mjs', 'fanout', '10000'] },
   { name: 'heap-10-step', args: ['--expose-gc', 'scenarios/heap.mjs', '20000'] },
+  // Heap capped at 1 GB: finishing proves 100,000 concurrent 10-step instances fit in it.
+  {
+    name: 'concurrent-heap-100000x10',
+    args: ['--expose-gc', '--max-old-space-size=1024', 'scenarios/concurrent-heap.mjs', '100000'],
+  },
   { name: 'sqlite-1000x10-full', args: ['scenarios/sqlite.mjs', '1000', '10', 'FULL'] },
   { name: 'sqlite-1000x10-normal', args: ['scenarios/sqlite.mjs', '1000', '10', 'NORMAL'] },
   { name: 'sqlite-1000x10-full-effects', args: ['scenarios/sqlite.mjs', '1000', '10', 'FULL', 'effect'] },
@@ -58,6 +63,16 @@ for (const [a, b] of [
 if (byName['heap-10-step']) {
   console.log(
     `\nheap per finished 10-step instance in the memory store: ${byName['heap-10-step'].bytesPerInstance.toFixed(0)} bytes`,
+  );
+}
+const ch = byName['concurrent-heap-100000x10'];
+if (ch) {
+  const mb = (b) => (b / 2 ** 20).toFixed(0);
+  console.log(
+    `\n${ch.instances} concurrent 10-step instances (user action per step, default memory store) with the heap ` +
+      `capped at ${ch.heapLimitMb} MB: completed in ${(ch.ms / 1000).toFixed(1)} s ` +
+      `(${((ch.ms * 1000) / ch.steps).toFixed(2)} µs/step); peak heap in use ${mb(ch.heapUsedPeakBytes)} MB, ` +
+      `${mb(ch.heapUsedAfterGcBytes)} MB after a full GC (the ${ch.instances} finished instances the store keeps)`,
   );
 }
 const durable = results.filter((r) => r.durableStepsPerSecond !== undefined);

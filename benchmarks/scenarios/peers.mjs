@@ -5,7 +5,7 @@
 //             | compile-<n>
 import { performance } from 'node:perf_hooks';
 import { compileSpec, createEngine, createMemoryStore, validateSpec } from '@flowspec/engine';
-import { allAdapters, stepsOf } from '../peers/adapters.mjs';
+import { allAdapters, heapProbe, stepsOf } from '../peers/adapters.mjs';
 import { chainSpec, stats } from '../lib.mjs';
 
 const [name, budgetArg, only] = process.argv.slice(2);
@@ -94,8 +94,9 @@ for (;;) {
     spent.set(e, spent.get(e) + ms);
   }
 }
-// Heap: one more run per adapter from a collected heap; peak heap in use sampled while it runs,
-// divided by the instances of the run.
+// Heap: one more run per adapter from a collected heap; peak heap in use (sampled every 256 steps by
+// the step functions, and every millisecond by a timer for engines that yield to timers), divided by the
+// instances of the run; then the heap still in use after a full collection (what the adapter keeps).
 for (const e of prepared) {
   gc();
   gc();
@@ -104,11 +105,17 @@ for (const e of prepared) {
   const timer = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage().heapUsed);
   }, 1);
+  heapProbe.peak = base;
+  heapProbe.on = true;
   await e.p.run();
+  heapProbe.on = false;
   clearInterval(timer);
-  peak = Math.max(peak, process.memoryUsage().heapUsed);
+  peak = Math.max(peak, heapProbe.peak, process.memoryUsage().heapUsed);
+  gc();
+  gc();
+  const kept = process.memoryUsage().heapUsed - base;
   const instances = w.kind === 'concurrent' ? w.n : 1;
-  e.heapBytes = { peakAboveBase: peak - base, perInstance: (peak - base) / instances };
+  e.heapBytes = { peakAboveBase: peak - base, perInstance: (peak - base) / instances, keptAfterGc: kept, peak };
 }
 for (const e of prepared) await e.p.close?.();
 
@@ -124,6 +131,9 @@ process.stdout.write(
       stepsPerSecond: steps / (stats(e.samples).median / 1000),
       heapPeakBytes: e.heapBytes.peakAboveBase,
       heapPerInstanceBytes: e.heapBytes.perInstance,
+      heapUsedPeakBytes: e.heapBytes.peak,
+      heapKeptAfterGcBytes: e.heapBytes.keptAfterGc,
+      maxOldSpaceMb: Number(/--max-old-space-size=(\d+)/.exec(process.execArgv.join(' '))?.[1] ?? NaN),
     })),
     skipped,
   }) + '\n',
