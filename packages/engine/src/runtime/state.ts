@@ -93,21 +93,57 @@ export function createState(
 ): InstanceState {
   const n = plan.stepCount;
   const outputs = new Array<unknown>(n).fill(undefined);
+  // Every numeric column lives in one zeroed ArrayBuffer (8-byte columns first, then 4-byte, then
+  // 1-byte, so each view is aligned): one allocation per instance instead of twelve.
+  const buf = new ArrayBuffer(47 * n + plan.edgeCount);
+  let at = 0;
+  const f64 = (): Float64Array => {
+    const a = new Float64Array(buf, at, n);
+    at += 8 * n;
+    return a;
+  };
+  const i32 = (): Int32Array => {
+    const a = new Int32Array(buf, at, n);
+    at += 4 * n;
+    return a;
+  };
+  const u32 = (): Uint32Array => {
+    const a = new Uint32Array(buf, at, n);
+    at += 4 * n;
+    return a;
+  };
+  const u8 = (len: number): Uint8Array => {
+    const a = new Uint8Array(buf, at, len);
+    at += len;
+    return a;
+  };
+  const startedAt = f64();
+  const completedAt = f64();
+  const dueAt = f64();
+  const attempts = u32();
+  const errorRetries = u32();
+  const resolvedIn = i32();
+  const takenIn = i32();
+  const dirty = i32();
+  const stepStatus = u8(n);
+  const timerKind = u8(n);
+  const dirtyMark = u8(n);
+  const edgeState = u8(plan.edgeCount);
   return {
     id: init.id,
     workflowId: init.workflowId,
     status: 'PENDING',
     trigger: init.trigger,
-    stepStatus: new Uint8Array(n),
-    attempts: new Uint32Array(n),
-    errorRetries: new Uint32Array(n),
-    timerKind: new Uint8Array(n),
-    resolvedIn: new Int32Array(n),
-    takenIn: new Int32Array(n),
-    edgeState: new Uint8Array(plan.edgeCount),
-    startedAt: new Float64Array(n),
-    completedAt: new Float64Array(n),
-    dueAt: new Float64Array(n),
+    stepStatus,
+    attempts,
+    errorRetries,
+    timerKind,
+    resolvedIn,
+    takenIn,
+    edgeState,
+    startedAt,
+    completedAt,
+    dueAt,
     outputs,
     branches: new Array<string | null>(n).fill(null),
     errors: new Array<StepError | null>(n).fill(null),
@@ -126,9 +162,9 @@ export function createState(
     instanceEndedAt: 0,
     error: null,
     result: null,
-    dirty: new Int32Array(n),
+    dirty,
     dirtyCount: 0,
-    dirtyMark: new Uint8Array(n),
+    dirtyMark,
     instanceDirty: true,
   };
 }
