@@ -613,10 +613,16 @@ class MemoryStore implements Store {
     }
     const prev = slot.record;
     if (prev === rec) return slot;
-    if (slot.packed >= 0 && prev.createdAt !== rec.createdAt) this.#unpack(slot); // offsets are from createdAt
-    this.#unindex(slot);
-    slot.record = rec;
-    this.#index(slot);
+    if (prev.createdAt === rec.createdAt && prev.workflowId === rec.workflowId) {
+      // Same place in the ordered lists (the usual case: a status change): only counters and keys move.
+      this.#restatus(prev, rec);
+      slot.record = rec;
+    } else {
+      if (slot.packed >= 0) this.#unpack(slot); // packed offsets are from createdAt
+      this.#unindex(slot);
+      slot.record = rec;
+      this.#index(slot);
+    }
     // A final status is final: an instance enters the finished order once.
     if (isFinal(rec.status) && !isFinal(prev.status)) this.#finished.push(slot);
     return slot;
@@ -632,6 +638,27 @@ class MemoryStore implements Store {
     this.#all.insert(slot);
     this.#allCounts[s]!++;
     if (rec.idempotencyKey !== null) this.#keys.set(rec.idempotencyKey, rec.id);
+  }
+
+  /** Update the counters, unfinished set and idempotency key index for a record that keeps its place. */
+  #restatus(prev: InstanceRecord, rec: InstanceRecord): void {
+    const from = STATUS_INDEX.get(prev.status)!;
+    const to = STATUS_INDEX.get(rec.status)!;
+    if (from !== to) {
+      const b = this.#bucket(rec.workflowId);
+      b.counts[from]!--;
+      b.counts[to]!++;
+      this.#allCounts[from]!--;
+      this.#allCounts[to]!++;
+      if (isUnfinished(rec.status)) b.unfinished.add(rec.id);
+      else b.unfinished.delete(rec.id);
+    }
+    if (prev.idempotencyKey !== rec.idempotencyKey) {
+      if (prev.idempotencyKey !== null && this.#keys.get(prev.idempotencyKey) === prev.id) {
+        this.#keys.delete(prev.idempotencyKey);
+      }
+      if (rec.idempotencyKey !== null) this.#keys.set(rec.idempotencyKey, rec.id);
+    }
   }
 
   #unindex(slot: Slot): void {
