@@ -324,6 +324,8 @@ class Arena {
   readonly #chunks: Int32Array[] = [];
   /** Words of live blocks per chunk: a chunk whose blocks were all freed is released. */
   readonly #live: number[] = [];
+  /** Released chunks of the standard size, reused before allocating (and zeroing) new ones. */
+  readonly #spare: Int32Array[] = [];
   /** The chunk being filled, and its first free word. */
   #current = -1;
   #top = CHUNK_WORDS;
@@ -336,7 +338,8 @@ class Arena {
       return (this.#chunks.length - 1) * CHUNK_WORDS;
     }
     if (this.#top + words > CHUNK_WORDS) {
-      this.#chunks.push(new Int32Array(CHUNK_WORDS));
+      // A reused chunk holds old words: every block is written in full before it is read.
+      this.#chunks.push(this.#spare.pop() ?? new Int32Array(CHUNK_WORDS));
       this.#live.push(0);
       this.#current = this.#chunks.length - 1;
       this.#top = 0;
@@ -352,9 +355,13 @@ class Arena {
     const ci = Math.floor(off / CHUNK_WORDS);
     const left = (this.#live[ci]! -= words);
     if (left > 0) return;
-    if (ci === this.#current)
+    if (ci === this.#current) {
       this.#top = 0; // refill the chunk being filled from its start
-    else this.#chunks[ci] = RELEASED;
+      return;
+    }
+    const chunk = this.#chunks[ci]!;
+    if (chunk.length === CHUNK_WORDS && this.#spare.length < SPARE_CHUNKS) this.#spare.push(chunk);
+    this.#chunks[ci] = RELEASED;
   }
 
   chunk(off: number): Int32Array {
@@ -363,6 +370,8 @@ class Arena {
 }
 
 const RELEASED = new Int32Array(0);
+/** Released chunks kept for reuse (4 MiB at most). */
+const SPARE_CHUNKS = 16;
 
 /** Words of the packed block at the start of `mem[p..]`. */
 function blockWords(mem: Int32Array, p: number): number {
