@@ -71,6 +71,8 @@ export interface MemoryStoreOptions {
    * the instance that finished first is forgotten with its step rows: `getInstance` no longer finds it,
    * lists and counts no longer include it, and its idempotency key is free again. Unfinished instances
    * are never dropped. A long-running process on the in-memory store sets it to bound its memory.
+   * An apiTrigger rate limit counts the starts it can still see: keep the bound above the instances
+   * that finish within one rate-limit interval.
    * @default Infinity (keep every instance until the process exits)
    */
   readonly maxFinishedInstances?: number;
