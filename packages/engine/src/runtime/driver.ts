@@ -23,6 +23,7 @@ import { advance } from './advance.js';
 import { TurnBuffer } from './buffer.js';
 import type { Command, RuntimeEvent } from './advance.js';
 import type { Clock, TimerHandle } from './clock.js';
+import { LISTEN_INSTANCE_FINISHED, LISTEN_STEP_PROGRESS, LISTEN_STEP_STARTED } from './events.js';
 import type { Emitter } from './events.js';
 import { toInstanceRecord, toStepRecord } from './records.js';
 import type { InstanceMeta } from './records.js';
@@ -299,8 +300,9 @@ export class Driver {
     // Most turns of a non-durable store write nothing: allocate the batch only when needed.
     let instances: InstanceRecord[] | null = null;
     let steps: StepRecord[] | null = null;
-    const notify = this.#o.emitter.has('step:finished') || this.#o.emitter.has('step:waiting');
-    const notifyStarted = this.#o.emitter.has('step:started');
+    const listening = this.#o.emitter.mask;
+    const notify = (listening & LISTEN_STEP_PROGRESS) !== 0;
+    const notifyStarted = (listening & LISTEN_STEP_STARTED) !== 0;
     for (let t = 0; t < touched.length; t++) {
       const live = touched.at(t);
       const st = live.state;
@@ -482,7 +484,7 @@ export class Driver {
     const waiters = live.waiters;
     live.waiters = null;
     if (waiters) for (const w of waiters) w(live.state);
-    if (this.#o.emitter.has('instance:finished')) {
+    if ((this.#o.emitter.mask & LISTEN_INSTANCE_FINISHED) !== 0) {
       this.#o.emitter.emit('instance:finished', {
         instanceId: live.state.id,
         workflowId: live.state.workflowId,
@@ -512,7 +514,7 @@ export class Driver {
       });
       return;
     }
-    if (this.#o.emitter.has('step:started')) {
+    if ((this.#o.emitter.mask & LISTEN_STEP_STARTED) !== 0) {
       this.#o.emitter.emit('step:started', {
         instanceId: live.state.id,
         workflowId: live.state.workflowId,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Emitter } from './events.js';
+import { Emitter, LISTEN_INSTANCE_FINISHED, LISTEN_STEP_PROGRESS, LISTEN_STEP_STARTED } from './events.js';
 import type { EngineEvents } from './events.js';
 
 const started = (instanceId: string): EngineEvents['instance:started'] => ({ instanceId, workflowId: 'wf' });
@@ -130,5 +130,25 @@ describe('Emitter: unknown event names', () => {
     expect(() => em.on('step:done' as never, () => undefined)).toThrow(
       /unknown event "step:done"; the events are: instance:started, .*step:finished/,
     );
+  });
+});
+
+describe('Emitter.mask', () => {
+  it('tells which step-level events have listeners, and follows unsubscribes', () => {
+    const em = new Emitter();
+    expect(em.mask).toBe(0);
+    const offStarted = em.on('step:started', () => undefined);
+    expect(em.mask).toBe(LISTEN_STEP_STARTED);
+    const offWaiting = em.on('step:waiting', () => undefined);
+    const offDone = em.on('instance:finished', () => undefined);
+    expect(em.mask).toBe(LISTEN_STEP_STARTED | LISTEN_STEP_PROGRESS | LISTEN_INSTANCE_FINISHED);
+    offStarted();
+    offWaiting();
+    expect(em.mask).toBe(LISTEN_INSTANCE_FINISHED);
+    em.on('step:finished', () => undefined);
+    expect(em.mask).toBe(LISTEN_STEP_PROGRESS | LISTEN_INSTANCE_FINISHED);
+    offDone();
+    em.on('instance:started', () => undefined);
+    expect(em.mask).toBe(LISTEN_STEP_PROGRESS);
   });
 });

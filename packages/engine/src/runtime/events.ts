@@ -38,6 +38,12 @@ export interface EngineEvents {
 export type EngineEventName = keyof EngineEvents;
 export type Listener<K extends EngineEventName> = (payload: EngineEvents[K]) => void;
 
+/** Bits of Emitter.mask. */
+export const LISTEN_STEP_STARTED = 1;
+/** step:finished or step:waiting. */
+export const LISTEN_STEP_PROGRESS = 2;
+export const LISTEN_INSTANCE_FINISHED = 4;
+
 /** A minimal typed emitter: `has()` lets callers skip building payloads. */
 export class Emitter {
   // Every name is present from the start: one fixed object shape keeps has(), called per step, a cheap lookup.
@@ -57,10 +63,26 @@ export class Emitter {
       throw new TypeError(`engine.on(): unknown event "${String(name)}"; the events are: ${known}.`);
     }
     list.push(listener);
+    this.#remask();
     return () => {
       const i = list.indexOf(listener);
       if (i >= 0) list.splice(i, 1);
+      this.#remask();
     };
+  }
+
+  /**
+   * Which step-level events have listeners, as bits (STEP_STARTED, STEP_PROGRESS, INSTANCE_FINISHED):
+   * read once per engine turn instead of a lookup per event name per step.
+   */
+  mask = 0;
+
+  #remask(): void {
+    const l = this.#listeners;
+    this.mask =
+      (l['step:started'].length > 0 ? LISTEN_STEP_STARTED : 0) |
+      (l['step:finished'].length > 0 || l['step:waiting'].length > 0 ? LISTEN_STEP_PROGRESS : 0) |
+      (l['instance:finished'].length > 0 ? LISTEN_INSTANCE_FINISHED : 0);
   }
 
   has(name: EngineEventName): boolean {
