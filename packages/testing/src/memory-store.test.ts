@@ -140,6 +140,22 @@ describe('createMemoryStore', () => {
     }
   });
 
+  it('packs the next instances exactly after giving back the block of rows that did not fit', async () => {
+    const store = createMemoryStore();
+    const kept: { id: string; rows: StepRecord[] }[] = [];
+    for (let j = 0; j < 30; j++) {
+      const inst = makeInstance({ status: 'SUCCEEDED', createdAt: T0 + j });
+      const rows = Array.from({ length: 1 + (j % 7) * 300 }, (_, i) =>
+        makeStep(inst.id, i, { startedAt: T0 + j + i, attempts: 1 + (i % 3), output: { i } }),
+      );
+      // Every third instance has a last row that cannot be packed (a fractional timestamp).
+      if (j % 3 === 0) rows[rows.length - 1] = { ...rows[rows.length - 1]!, completedAt: T0 + 0.5 };
+      await store.commit({ instances: [inst], steps: rows });
+      kept.push({ id: inst.id, rows });
+    }
+    for (const k of kept) expect(await steps(store, k.id)).toStrictEqual(k.rows);
+  });
+
   it('rebuilds packed rows against the new createdAt when a finished instance record moves in time', async () => {
     const store = createMemoryStore();
     const inst = makeInstance({ status: 'SUCCEEDED', createdAt: T0 });

@@ -550,9 +550,11 @@ class MemoryStore implements Store {
       }
       accepted.set(rec.id, rec);
     }
+    // Rows of one instance usually come together: look an instance up once per run of its rows.
+    let known: string | null = null;
     for (const step of batch.steps) {
       const id = step.instanceId;
-      if (!accepted.has(id) && !this.#slots.has(id)) {
+      if (id !== known && !accepted.has(id) && !this.#slots.has(id)) {
         if (conflicts.has(id)) continue;
         throw storeError(
           `step row ${String(step.index)} names instance ${String(id)}, which is neither stored nor in the batch`,
@@ -561,17 +563,23 @@ class MemoryStore implements Store {
       if (!Number.isSafeInteger(step.index) || step.index < 0) {
         throw storeError(`step row of instance ${id} has an invalid index ${String(step.index)}`);
       }
+      known = id;
     }
 
     // Apply: nothing below throws.
     const touched = new Set<Slot>();
     for (const rec of accepted.values()) touched.add(this.#putInstance(rec));
+    let slotId: string | null = null;
+    let slot: Slot | undefined;
     for (const step of batch.steps) {
-      const slot = this.#slots.get(step.instanceId);
+      if (step.instanceId !== slotId) {
+        slotId = step.instanceId;
+        slot = this.#slots.get(slotId);
+        if (slot !== undefined) touched.add(slot);
+      }
       if (slot === undefined) continue; // a refused instance
       if (slot.packed >= 0) this.#unpack(slot);
       putRow((slot.rows ??= []), step);
-      touched.add(slot);
     }
     if (this.#pack) {
       for (const slot of touched) {
@@ -771,49 +779,39 @@ class MemoryStore implements Store {
     const base = rec.createdAt;
     let sparse = false;
     for (let i = 0; i < n; i++) {
-      const r = rows[i]!;
-      if (r.index !== i) sparse = true;
-      if (
-        typeof r.name !== 'string' ||
-        !STEP_STATUS_CODE.has(r.status) ||
-        timerKindCode(r.timerKind) < 0 ||
-        !isU16(r.attempts) ||
-        !isU16(r.errorRetries) ||
-        r.index > 0x7fffffff ||
-        !fitsOffset(r.startedAt, base) ||
-        !fitsOffset(r.completedAt, base) ||
-        !fitsOffset(r.dueAt, base)
-      ) {
-        return;
-      }
+      const index = rows[i]!.index;
+      if (index !== i) sparse = true;
+      if (index > 0x7fffffff) return;
     }
+    // One pass checks, packs and compares: a row that does not fit gives the block back and keeps the rows.
     const words = HEADER_WORDS + n * ROW_WORDS + (sparse ? n : 0);
-
-    const first = rows[0]!;
-    let flags = sparse ? F_SPARSE : 0;
-    let outputs: unknown = first.output;
-    let branches: unknown = first.branch;
-    let errors: unknown = first.error;
-    for (let i = 1; i < n; i++) {
-      const r = rows[i]!;
-      if (r.output !== first.output) flags |= F_OUTPUTS;
-      if (r.branch !== first.branch) flags |= F_BRANCHES;
-      if (r.error !== first.error) flags |= F_ERRORS;
-    }
-    if (flags & F_OUTPUTS) outputs = rows.map((r) => r.output);
-    if (flags & F_BRANCHES) branches = rows.map((r) => r.branch);
-    if (flags & F_ERRORS) errors = rows.map((r) => r.error);
-
     const off = this.#arena.alloc(words);
     const mem = this.#arena.chunk(off);
     let p = off % CHUNK_WORDS;
     mem[p++] = n;
-    mem[p++] = flags;
+    const flagsAt = p++;
+    const first = rows[0]!;
+    let flags = sparse ? F_SPARSE : 0;
     for (let i = 0; i < n; i++) {
       const r = rows[i]!;
+      const status = STEP_STATUS_CODE.get(r.status);
+      const timer = timerKindCode(r.timerKind);
+      if (
+        status === undefined ||
+        timer < 0 ||
+        typeof r.name !== 'string' ||
+        !isU16(r.attempts) ||
+        !isU16(r.errorRetries) ||
+        !fitsOffset(r.startedAt, base) ||
+        !fitsOffset(r.completedAt, base) ||
+        !fitsOffset(r.dueAt, base)
+      ) {
+        this.#arena.free(off, words);
+        return;
+      }
       mem[p++] =
-        STEP_STATUS_CODE.get(r.status)! |
-        (timerKindCode(r.timerKind) << 3) |
+        status |
+        (timer << 3) |
         (r.startedAt === null ? M_STARTED_NULL : 0) |
         (r.completedAt === null ? M_COMPLETED_NULL : 0) |
         (r.dueAt === null ? M_DUE_NULL : 0);
@@ -821,13 +819,17 @@ class MemoryStore implements Store {
       mem[p++] = r.startedAt === null ? 0 : r.startedAt - base;
       mem[p++] = r.completedAt === null ? 0 : r.completedAt - base;
       mem[p++] = r.dueAt === null ? 0 : r.dueAt - base;
+      if (r.output !== first.output) flags |= F_OUTPUTS;
+      if (r.branch !== first.branch) flags |= F_BRANCHES;
+      if (r.error !== first.error) flags |= F_ERRORS;
     }
+    mem[flagsAt] = flags;
     if (sparse) for (let i = 0; i < n; i++) mem[p++] = rows[i]!.index;
 
     slot.names = this.#sharedNames(rec.specVersionId, rows);
-    slot.outputs = outputs;
-    slot.branches = branches;
-    slot.errors = errors;
+    slot.outputs = (flags & F_OUTPUTS) !== 0 ? rows.map((r) => r.output) : first.output;
+    slot.branches = (flags & F_BRANCHES) !== 0 ? rows.map((r) => r.branch) : first.branch;
+    slot.errors = (flags & F_ERRORS) !== 0 ? rows.map((r) => r.error) : first.error;
     slot.packed = off;
     slot.rows = null;
   }
