@@ -70,3 +70,19 @@ export function finishedWaiter(engine) {
     return new Promise((resolve) => waiting.set(id, resolve));
   };
 }
+
+/**
+ * A workload name of the side-by-side benchmark as the object the adapters take:
+ * chain-<n> | fanout-<n> | concurrent-<n>x<steps> | diamond-<branch> | retry-<n>x<failures> | compile-<n>
+ */
+export function parseWorkload(workload) {
+  const [kind, size = ''] = workload.split('-');
+  const [a, b] = size.split('x').map(Number);
+  if (kind === 'chain' || kind === 'fanout' || kind === 'compile') return { kind, n: a };
+  if (kind === 'concurrent') return { kind, n: a, steps: b };
+  if (kind === 'diamond') return { kind, branch: a };
+  if (kind === 'retry') return { kind, n: a, failures: b };
+  throw new Error(
+    `unknown workload "${workload}" (chain-N, fanout-N, concurrent-NxSTEPS, diamond-N, retry-NxFAILURES, compile-N)`,
+  );
+}

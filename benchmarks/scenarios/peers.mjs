@@ -6,24 +6,13 @@
 import { performance } from 'node:perf_hooks';
 import { compileSpec, createEngine, createMemoryStore, validateSpec } from '@flowspec/engine';
 import { allAdapters, heapProbe, stepsOf } from '../peers/adapters.mjs';
-import { chainSpec, stats } from '../lib.mjs';
+import { chainSpec, parseWorkload, stats } from '../lib.mjs';
 
 const [name, budgetArg, only] = process.argv.slice(2);
 const budgetMs = Number(budgetArg ?? 2000);
 const gc = typeof globalThis.gc === 'function' ? globalThis.gc : () => {};
 
-function parse(workload) {
-  const [kind, size] = workload.split('-');
-  const [a, b] = size.split('x').map(Number);
-  if (kind === 'chain' || kind === 'fanout') return { kind, n: a };
-  if (kind === 'concurrent') return { kind, n: a, steps: b };
-  if (kind === 'diamond') return { kind, branch: a };
-  if (kind === 'retry') return { kind, n: a, failures: b };
-  if (kind === 'compile') return { kind, n: a };
-  throw new Error(`unknown workload ${workload}`);
-}
-
-const w = parse(name);
+const w = parseWorkload(name);
 
 if (w.kind === 'compile') {
   // Validate + compile a w.n-step chain spec (what createWorkflow does before storing it).
