@@ -660,7 +660,9 @@ class SqliteStoreImpl implements SqliteStore {
       else known.set(id, k);
     }
     batchKnown.clear();
-    this.#rowsSinceCheckpoint += batch.instances.length + batch.steps.length;
+    let rows = batch.instances.length + batch.steps.length;
+    for (const src of batch.stepSources ?? []) rows += src.count;
+    this.#rowsSinceCheckpoint += rows;
     this.#scheduleCheckpoint();
     return result;
   }
@@ -768,6 +770,17 @@ class SqliteStoreImpl implements SqliteStore {
         );
       }
       q.upsertStep.run(fillStepParams(this.#stepArgs, step, k.seq, json));
+    }
+    for (const src of batch.stepSources ?? []) {
+      if (conflicts !== null && conflicts.has(src.instanceId)) continue;
+      const k = this.#knownOf(src.instanceId);
+      if (k === undefined) {
+        throw new FlowspecError(
+          'FSP_ERR_STORE',
+          `SQLite store: step rows name instance ${String(src.instanceId)}, which is neither stored nor in the batch.`,
+        );
+      }
+      for (let i = 0; i < src.count; i++) q.upsertStep.run(fillStepParams(this.#stepArgs, src.row(i), k.seq, json));
     }
     return { idempotencyConflicts: conflicts ?? new Map<string, string>() };
   }

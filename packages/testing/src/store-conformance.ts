@@ -640,6 +640,103 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       });
     });
 
+    describe('commit with step row sources', () => {
+      /** A StepRowSource over `rows` (row i must have index i), counting how often each row is read. */
+      function sourceOf(instanceId: string, rows: readonly StepRecord[]) {
+        const reads = new Array<number>(rows.length).fill(0);
+        return {
+          reads,
+          source: {
+            instanceId,
+            count: rows.length,
+            row(index: number): StepRecord {
+              reads[index]!++;
+              return { ...rows[index]! };
+            },
+          },
+        };
+      }
+      const rowsOf = (id: string, n: number, over: (i: number) => Partial<StepRecord> = () => ({})) =>
+        Array.from({ length: n }, (_, i) =>
+          makeStep(id, i, { attempts: 1 + (i % 4), output: { i }, branch: i % 2 ? 'true' : 'main', ...over(i) }),
+        );
+
+      it('writes the same rows as `steps` would, for a finished and for a running instance', async () => {
+        const done = makeInstance({ status: 'SUCCEEDED', endedAt: T0 + 9 });
+        const running = makeInstance({ status: 'RUNNING' });
+        const doneRows = rowsOf(done.id, 40);
+        const runningRows = rowsOf(running.id, 3, (i) => (i === 2 ? { status: 'RUNNING', completedAt: null } : {}));
+        const a = sourceOf(done.id, doneRows);
+        const b = sourceOf(running.id, runningRows);
+        await store.commit({ instances: [done, running], steps: [], stepSources: [a.source, b.source] });
+        expect(await store.getSteps(done.id)).toEqual(doneRows);
+        expect(await store.getSteps(running.id)).toEqual(runningRows);
+        expect(a.reads.every((n) => n >= 1)).toBe(true);
+      });
+
+      it('applies sources after `steps`: a source row replaces the step row with the same index', async () => {
+        const inst = makeInstance({ status: 'SUCCEEDED' });
+        const early = [makeStep(inst.id, 0, { output: { old: true } }), makeStep(inst.id, 5, { output: { extra: 1 } })];
+        const rows = rowsOf(inst.id, 3);
+        await store.commit({ instances: [inst], steps: early, stepSources: [sourceOf(inst.id, rows).source] });
+        expect(await store.getSteps(inst.id)).toEqual([...rows, early[1]]);
+      });
+
+      it('rewrites the rows of an instance stored earlier, and keeps values that are hard to pack exactly', async () => {
+        const inst = makeInstance({ status: 'RUNNING' });
+        await commit([inst], rowsOf(inst.id, 4));
+        const done = { ...inst, status: 'SUCCEEDED' as const, endedAt: T0 + 99 };
+        const rows = rowsOf(inst.id, 4, (i) =>
+          i === 3 ? { attempts: 70_000, startedAt: T0 + 0.5, completedAt: T0 + 2 ** 33 } : { status: 'SUCCEEDED' },
+        );
+        await store.commit({ instances: [done], steps: [], stepSources: [sourceOf(inst.id, rows).source] });
+        expect(await store.getSteps(inst.id)).toEqual(rows);
+      });
+
+      it('keeps exact rows of a new finished instance whose last row is hard to pack', async () => {
+        const inst = makeInstance({ status: 'FAILED', endedAt: T0 + 9 });
+        const rows = rowsOf(inst.id, 30, (i) => (i === 29 ? { dueAt: T0 - 2 ** 31 - 1.5, timerKind: 'retry' } : {}));
+        await store.commit({ instances: [inst], steps: [], stepSources: [sourceOf(inst.id, rows).source] });
+        expect(await store.getSteps(inst.id)).toEqual(rows);
+        // The store is still sound for the next instance.
+        const next = makeInstance({ status: 'SUCCEEDED' });
+        const nextRows = rowsOf(next.id, 30);
+        await store.commit({ instances: [next], steps: [], stepSources: [sourceOf(next.id, nextRows).source] });
+        expect(await store.getSteps(next.id)).toEqual(nextRows);
+        expect(await store.getSteps(inst.id)).toEqual(rows);
+      });
+
+      it('refuses the whole batch when a source names an instance neither stored nor in the batch', async () => {
+        const inst = makeInstance({ status: 'SUCCEEDED' });
+        const stray = randomUUID();
+        await expect(
+          Promise.resolve().then(() =>
+            store.commit({
+              instances: [inst],
+              steps: [makeStep(inst.id, 0)],
+              stepSources: [sourceOf(stray, rowsOf(stray, 2)).source],
+            }),
+          ),
+        ).rejects.toMatchObject({ code: 'FSP_ERR_STORE' });
+        expect(await store.getInstance(inst.id)).toBeUndefined();
+        expect(await store.getSteps(stray)).toEqual([]);
+      });
+
+      it('skips the source of an instance refused for a taken idempotency key', async () => {
+        const holder = makeInstance({ idempotencyKey: 'source-key' });
+        await commit([holder]);
+        const loser = makeInstance({ idempotencyKey: 'source-key', status: 'SUCCEEDED' });
+        const result = await store.commit({
+          instances: [loser],
+          steps: [],
+          stepSources: [sourceOf(loser.id, rowsOf(loser.id, 2)).source],
+        });
+        expect(result.idempotencyConflicts.get(loser.id)).toBe(holder.id);
+        expect(await store.getInstance(loser.id)).toBeUndefined();
+        expect(await store.getSteps(loser.id)).toEqual([]);
+      });
+    });
+
     describe('listInstances and counts', () => {
       const W1 = testUuid(1, 1);
       const W2 = testUuid(2, 1);

@@ -18,7 +18,7 @@ import type { StepErrorCode } from '../errors.js';
 import { FlowspecError } from '../errors.js';
 import { evaluateValue } from '../expr/template.js';
 import type { Logger } from '../logger.js';
-import type { CommitBatch, CommitResult, InstanceRecord, StepRecord, Store } from '../store/types.js';
+import type { CommitBatch, CommitResult, InstanceRecord, StepRecord, StepRowSource, Store } from '../store/types.js';
 import { advance } from './advance.js';
 import { TurnBuffer } from './buffer.js';
 import type { Command, RuntimeEvent } from './advance.js';
@@ -88,6 +88,25 @@ export function resolveParams(plan: Plan, st: InstanceState, s: number): Readonl
     out[name] = evaluateValue(values[i]!, st.ctx);
   }
   return out;
+}
+
+/** The step rows of a finished instance, made on demand from its final (no longer changing) state. */
+class FinishedRows implements StepRowSource {
+  readonly #plan: Plan;
+  readonly #st: InstanceState;
+  readonly instanceId: string;
+  readonly count: number;
+
+  constructor(plan: Plan, st: InstanceState) {
+    this.#plan = plan;
+    this.#st = st;
+    this.instanceId = st.id;
+    this.count = plan.stepCount;
+  }
+
+  row(index: number): StepRecord {
+    return toStepRecord(this.#plan, this.#st, index);
+  }
 }
 
 class CallContext implements ActionContext {
@@ -300,6 +319,7 @@ export class Driver {
     // Most turns of a non-durable store write nothing: allocate the batch only when needed.
     let instances: InstanceRecord[] | null = null;
     let steps: StepRecord[] | null = null;
+    let sources: StepRowSource[] | null = null;
     const listening = this.#o.emitter.mask;
     const notify = (listening & LISTEN_STEP_PROGRESS) !== 0;
     const notifyStarted = (listening & LISTEN_STEP_STARTED) !== 0;
@@ -318,8 +338,8 @@ export class Driver {
         if (dirtyCount > 0) steps ??= [];
         for (let k = 0; k < dirtyCount; k++) steps!.push(toStepRecord(live.plan, st, dirty[k]!));
       } else if (final) {
-        steps ??= [];
-        for (let s = 0; s < live.plan.stepCount; s++) steps.push(toStepRecord(live.plan, st, s));
+        // Every row at once, made one at a time by the store (the finished state no longer changes).
+        (sources ??= []).push(new FinishedRows(live.plan, st));
       }
       for (let k = 0; k < dirtyCount; k++) {
         const s = dirty[k]!;
@@ -331,7 +351,9 @@ export class Driver {
       st.dirtyCount = 0;
     }
     touched.clear();
-    return instances !== null || steps !== null ? { instances: instances ?? [], steps: steps ?? [] } : null;
+    if (instances === null && steps === null && sources === null) return null;
+    const batch: CommitBatch = { instances: instances ?? [], steps: steps ?? [] };
+    return sources === null ? batch : { ...batch, stepSources: sources };
   }
 
   #committed(result: CommitResult): void {
@@ -364,11 +386,13 @@ export class Driver {
       live.onCommitted = null;
     }
     this.#fresh.length = 0;
+    const sources = batch.stepSources?.filter((r) => !refused.has(r.instanceId)) ?? [];
     const rest: CommitBatch = {
       instances: batch.instances.filter((r) => !refused.has(r.id)),
       steps: batch.steps.filter((r) => !refused.has(r.instanceId)),
+      ...(sources.length > 0 ? { stepSources: sources } : {}),
     };
-    if (rest.instances.length === 0 && rest.steps.length === 0) {
+    if (rest.instances.length === 0 && rest.steps.length === 0 && sources.length === 0) {
       this.#dispatch(this.#o.clock.now());
       this.#loop();
       return;

@@ -51,6 +51,7 @@ import type {
   ScheduleRecord,
   SpecVersionRecord,
   StepRecord,
+  StepRowSource,
   StepStatus,
   Store,
   TimerKind,
@@ -372,6 +373,7 @@ class Arena {
 }
 
 const RELEASED = new Int32Array(0);
+const EMPTY_SOURCES: readonly StepRowSource[] = [];
 /** Released chunks kept for reuse (4 MiB at most). */
 const SPARE_CHUNKS = 16;
 
@@ -566,6 +568,18 @@ class MemoryStore implements Store {
       known = id;
     }
 
+    const sources = batch.stepSources ?? EMPTY_SOURCES;
+    for (const src of sources) {
+      const id = src.instanceId;
+      if (!accepted.has(id) && !this.#slots.has(id)) {
+        if (conflicts.has(id)) continue;
+        throw storeError(`step rows of instance ${String(id)} name an instance neither stored nor in the batch`);
+      }
+      if (!Number.isSafeInteger(src.count) || src.count < 0 || src.count > 0x7fffffff) {
+        throw storeError(`the step rows of instance ${id} have an invalid count ${String(src.count)}`);
+      }
+    }
+
     // Apply: nothing below throws.
     const touched = new Set<Slot>();
     for (const rec of accepted.values()) touched.add(this.#putInstance(rec));
@@ -580,6 +594,25 @@ class MemoryStore implements Store {
       if (slot === undefined) continue; // a refused instance
       if (slot.packed >= 0) this.#unpack(slot);
       putRow((slot.rows ??= []), step);
+    }
+    for (const src of sources) {
+      const target = this.#slots.get(src.instanceId);
+      if (target === undefined) continue; // a refused instance
+      // A finished instance's rows, and nothing else written for it yet: packed straight from the
+      // source, one short-lived record at a time.
+      if (
+        this.#pack &&
+        target.packed < 0 &&
+        target.rows === null &&
+        isFinal(target.record.status) &&
+        this.#packFrom(target, src.count, (i) => src.row(i), false)
+      ) {
+        continue;
+      }
+      if (target.packed >= 0) this.#unpack(target);
+      const rows = (target.rows ??= []);
+      for (let i = 0; i < src.count; i++) putRow(rows, src.row(i));
+      touched.add(target);
     }
     if (this.#pack) {
       for (const slot of touched) {
@@ -773,32 +806,42 @@ class MemoryStore implements Store {
   /** Pack `slot.rows` into the arena, unless a row does not fit the packed form. */
   #packRows(slot: Slot): void {
     const rows = slot.rows!;
-    const n = rows.length;
-    if (n === 0) return;
-    const rec = slot.record;
-    const base = rec.createdAt;
     let sparse = false;
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < rows.length; i++) {
       const index = rows[i]!.index;
       if (index !== i) sparse = true;
       if (index > 0x7fffffff) return;
     }
-    // One pass checks, packs and compares: a row that does not fit gives the block back and keeps the rows.
+    if (this.#packFrom(slot, rows.length, (i) => rows[i]!, sparse)) slot.rows = null;
+  }
+
+  /**
+   * Pack `n` rows given by `rowAt` (each read once) into the arena and point `slot` at them; false (and
+   * nothing kept) when a row does not fit the packed form. One pass checks, packs and compares.
+   */
+  #packFrom(slot: Slot, n: number, rowAt: (i: number) => StepRecord, sparse: boolean): boolean {
+    if (n === 0) return false;
+    const rec = slot.record;
+    const base = rec.createdAt;
     const words = HEADER_WORDS + n * ROW_WORDS + (sparse ? n : 0);
     const off = this.#arena.alloc(words);
     const mem = this.#arena.chunk(off);
     let p = off % CHUNK_WORDS;
     mem[p++] = n;
     const flagsAt = p++;
-    const first = rows[0]!;
+    const names = new Array<string>(n);
+    const outputs = new Array<StepRecord['output']>(n);
+    const branches = new Array<StepRecord['branch']>(n);
+    const errors = new Array<StepRecord['error']>(n);
     let flags = sparse ? F_SPARSE : 0;
     for (let i = 0; i < n; i++) {
-      const r = rows[i]!;
+      const r = rowAt(i);
       const status = STEP_STATUS_CODE.get(r.status);
       const timer = timerKindCode(r.timerKind);
       if (
         status === undefined ||
         timer < 0 ||
+        (!sparse && r.index !== i) ||
         typeof r.name !== 'string' ||
         !isU16(r.attempts) ||
         !isU16(r.errorRetries) ||
@@ -807,7 +850,7 @@ class MemoryStore implements Store {
         !fitsOffset(r.dueAt, base)
       ) {
         this.#arena.free(off, words);
-        return;
+        return false;
       }
       mem[p++] =
         status |
@@ -819,35 +862,37 @@ class MemoryStore implements Store {
       mem[p++] = r.startedAt === null ? 0 : r.startedAt - base;
       mem[p++] = r.completedAt === null ? 0 : r.completedAt - base;
       mem[p++] = r.dueAt === null ? 0 : r.dueAt - base;
-      if (r.output !== first.output) flags |= F_OUTPUTS;
-      if (r.branch !== first.branch) flags |= F_BRANCHES;
-      if (r.error !== first.error) flags |= F_ERRORS;
+      if (sparse) mem[(off % CHUNK_WORDS) + HEADER_WORDS + n * ROW_WORDS + i] = r.index;
+      names[i] = r.name;
+      outputs[i] = r.output;
+      branches[i] = r.branch;
+      errors[i] = r.error;
+      if (r.output !== outputs[0]) flags |= F_OUTPUTS;
+      if (r.branch !== branches[0]) flags |= F_BRANCHES;
+      if (r.error !== errors[0]) flags |= F_ERRORS;
     }
     mem[flagsAt] = flags;
-    if (sparse) for (let i = 0; i < n; i++) mem[p++] = rows[i]!.index;
-
-    slot.names = this.#sharedNames(rec.specVersionId, rows);
-    slot.outputs = (flags & F_OUTPUTS) !== 0 ? rows.map((r) => r.output) : first.output;
-    slot.branches = (flags & F_BRANCHES) !== 0 ? rows.map((r) => r.branch) : first.branch;
-    slot.errors = (flags & F_ERRORS) !== 0 ? rows.map((r) => r.error) : first.error;
+    slot.names = this.#sharedNames(rec.specVersionId, names);
+    slot.outputs = (flags & F_OUTPUTS) !== 0 ? outputs : outputs[0];
+    slot.branches = (flags & F_BRANCHES) !== 0 ? branches : branches[0];
+    slot.errors = (flags & F_ERRORS) !== 0 ? errors : errors[0];
     slot.packed = off;
-    slot.rows = null;
+    return true;
   }
 
-  /** The names of `rows` as an array shared with earlier instances of the same spec version when equal. */
-  #sharedNames(specVersionId: string, rows: readonly StepRecord[]): readonly string[] {
+  /** `names`, or the equal array an earlier instance of the same spec version stored (one copy for all). */
+  #sharedNames(specVersionId: string, names: string[]): readonly string[] {
     const cached = this.#names.get(specVersionId);
-    if (cached !== undefined && cached.length === rows.length) {
+    if (cached !== undefined && cached.length === names.length) {
       let same = true;
-      for (let i = 0; i < rows.length; i++) {
-        if (cached[i] !== rows[i]!.name) {
+      for (let i = 0; i < names.length; i++) {
+        if (cached[i] !== names[i]) {
           same = false;
           break;
         }
       }
       if (same) return cached;
     }
-    const names = rows.map((r) => r.name);
     if (this.#names.size >= NAMES_CACHE_MAX && cached === undefined) this.#names.clear();
     this.#names.set(specVersionId, names);
     return names;

@@ -122,12 +122,30 @@ export interface StepRecord {
   readonly timerKind: TimerKind | null;
 }
 
+/**
+ * Every step row of one instance, made one at a time: what the engine hands a non-durable store when
+ * an instance ends (ADR 0004), so that a 100,000-step instance does not become 100,000 StepRecord
+ * objects alive at once. Row `i` has index `i`. A store reads it during `commit` and must not keep it.
+ */
+export interface StepRowSource {
+  readonly instanceId: string;
+  /** Rows 0 .. count - 1. */
+  readonly count: number;
+  /** A new StepRecord for step `index` (0 <= index < count) on every call. */
+  row(index: number): StepRecord;
+}
+
 /** Everything one engine turn changed; committed atomically. */
 export interface CommitBatch {
   /** Instance rows to insert or replace. */
   readonly instances: readonly InstanceRecord[];
   /** Step rows to insert or replace. */
   readonly steps: readonly StepRecord[];
+  /**
+   * Whole instances' step rows, written after `steps` (a row here replaces one of `steps` with the same
+   * instance and index). Same rules as `steps`: each names an instance stored or in the batch.
+   */
+  readonly stepSources?: readonly StepRowSource[];
 }
 
 /** The outcome of a commit. */
