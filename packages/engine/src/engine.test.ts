@@ -612,3 +612,55 @@ describe('engine: API', () => {
     expect(view.status).toBe('SUCCEEDED');
   });
 });
+
+describe('engine: handlers that fail with values that cannot be shown as JSON', () => {
+  const circular = (): Record<string, unknown> => {
+    const c: Record<string, unknown> = { kind: 'circular' };
+    c.self = c;
+    return c;
+  };
+  const cases: [string, { inline?: boolean; handler: () => unknown }][] = [
+    [
+      'a synchronous handler throwing a circular object',
+      {
+        handler: () => {
+          throw circular();
+        },
+      },
+    ],
+    ['a handler rejecting with a circular object', { handler: () => Promise.reject(circular()) }],
+    [
+      'an inline handler throwing a BigInt',
+      {
+        inline: true,
+        handler: () => {
+          throw 10n;
+        },
+      },
+    ],
+    [
+      'an async inline handler rejecting with a circular object',
+      {
+        inline: true,
+        handler: async () => {
+          throw circular();
+        },
+      },
+    ],
+  ];
+  for (const [name, def] of cases) {
+    it(`fails the step (not the driver) for ${name}, and keeps running other instances`, async () => {
+      const { engine } = setup({ stopTimeoutMs: 60_000, actions: { 'test.bad': def } });
+      const bad = await run(engine, spec([{ name: 'A', actionId: 'test.bad' }]));
+      expect(bad.status).toBe('FAILED');
+      expect(bad.steps[0]).toMatchObject({ status: 'FAILED', error: { code: 'action_failed' } });
+      expect(typeof bad.steps[0]!.error?.message).toBe('string');
+      const good = await run(engine, spec([{ name: 'B', actionId: 'com.datadoghq.core.noop' }]));
+      expect(good.status).toBe('SUCCEEDED');
+      // Nothing is left counted as in flight: stop() returns at once, not after its 60 s timeout.
+      const t0 = Date.now();
+      await engine.stop();
+      expect(Date.now() - t0).toBeLessThan(5_000);
+    });
+  }
+});

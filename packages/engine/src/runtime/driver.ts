@@ -146,9 +146,16 @@ function liveSignal(live: LiveInstance): AbortSignal {
 
 /** Map a thrown value to a step error code and message. */
 function describeFailure(err: unknown): { code: StepErrorCode; message: string } {
-  if (err instanceof ActionError) return { code: err.code, message: err.message };
-  if (err instanceof Error) return { code: 'action_failed', message: err.message || err.name };
-  return { code: 'action_failed', message: typeof err === 'string' ? err : (JSON.stringify(err) ?? String(err)) };
+  // Never throws: whatever a handler throws (a circular object, a BigInt, a getter that throws) becomes a
+  // step failure, not an exception inside the driver.
+  try {
+    if (err instanceof ActionError) return { code: err.code, message: err.message };
+    if (err instanceof Error) return { code: 'action_failed', message: err.message || err.name };
+    if (typeof err === 'string') return { code: 'action_failed', message: err };
+    return { code: 'action_failed', message: JSON.stringify(err) ?? String(err) };
+  } catch {
+    return { code: 'action_failed', message: 'The handler failed with a value that cannot be shown as text.' };
+  }
 }
 
 export class Driver {
@@ -617,12 +624,18 @@ export class Driver {
       Promise.resolve(result).then(
         // The outcome is queued before the call stops counting as in flight, so idle() cannot resolve between.
         (v) => {
-          this.#settle(live, s, attempt, v, this.#o.clock.now());
-          this.#track(live, -1);
+          try {
+            this.#settle(live, s, attempt, v, this.#o.clock.now());
+          } finally {
+            this.#track(live, -1);
+          }
         },
         (err: unknown) => {
-          this.#fail(live, s, attempt, err);
-          this.#track(live, -1);
+          try {
+            this.#fail(live, s, attempt, err);
+          } finally {
+            this.#track(live, -1);
+          }
         },
       ),
     );
@@ -633,12 +646,18 @@ export class Driver {
     this.#track(live, +1);
     Promise.resolve(result).then(
       (v) => {
-        this.#settle(live, s, attempt, v, this.#o.clock.now());
-        this.#track(live, -1);
+        try {
+          this.#settle(live, s, attempt, v, this.#o.clock.now());
+        } finally {
+          this.#track(live, -1);
+        }
       },
       (err: unknown) => {
-        this.#fail(live, s, attempt, err);
-        this.#track(live, -1);
+        try {
+          this.#fail(live, s, attempt, err);
+        } finally {
+          this.#track(live, -1);
+        }
       },
     );
   }
