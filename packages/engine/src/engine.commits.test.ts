@@ -147,3 +147,53 @@ describe('engine: recovery needs its actions', () => {
     await second.stop();
   });
 });
+
+describe('engine: commits to a non-durable store', () => {
+  function nonDurable(acceptsStepSources: boolean | undefined) {
+    const inner = createMemoryStore();
+    const batches: CommitBatch[] = [];
+    const store = new Proxy(inner, {
+      get(target, key) {
+        if (key === 'acceptsStepSources') return acceptsStepSources;
+        if (key === 'commit') {
+          return (batch: CommitBatch) => {
+            batches.push(batch);
+            return target.commit(batch);
+          };
+        }
+        const v = Reflect.get(target, key) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    return { store, batches };
+  }
+
+  for (const [label, flag] of [
+    ['a store that does not declare acceptsStepSources gets the finished rows as `steps`', undefined],
+    ['a store that declares acceptsStepSources gets them as one row source', true],
+  ] as const) {
+    it(label, async () => {
+      const { store, batches } = nonDurable(flag);
+      const engine = createEngine({ store, clock: createSimulatedClock() });
+      const wf = await engine.createWorkflow({ name: 'rows', spec: chain('com.datadoghq.core.noop', 4) });
+      const { instanceId } = await engine.execute(wf.id);
+      const view = await engine.waitFor(instanceId);
+      expect(view.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+        'S0:SUCCEEDED',
+        'S1:SUCCEEDED',
+        'S2:SUCCEEDED',
+        'S3:SUCCEEDED',
+      ]);
+      const last = batches[batches.length - 1]!;
+      if (flag === true) {
+        expect(last.steps).toEqual([]);
+        expect(last.stepSources?.map((src) => [src.instanceId, src.count])).toEqual([[instanceId, 4]]);
+      } else {
+        expect(last.stepSources).toBeUndefined();
+        expect(last.steps.map((r) => r.index)).toEqual([0, 1, 2, 3]);
+      }
+      expect(await store.getSteps(instanceId)).toHaveLength(4);
+      await engine.stop();
+    });
+  }
+});

@@ -264,6 +264,7 @@ function isFinal(status: InstanceStatus): boolean {
 class SqliteStoreImpl implements SqliteStore {
   readonly kind: string;
   readonly durable: boolean;
+  readonly acceptsStepSources = true;
   readonly path: string;
   readonly synchronous: SynchronousMode;
   readonly maxValueBytes: number;

@@ -640,7 +640,11 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       });
     });
 
-    describe('commit with step row sources', () => {
+    describe('commit with step row sources (stores that declare acceptsStepSources)', () => {
+      beforeEach((ctx) => {
+        if (store.acceptsStepSources !== true) ctx.skip();
+      });
+
       /** A StepRowSource over `rows` (row i must have index i), counting how often each row is read. */
       function sourceOf(instanceId: string, rows: readonly StepRecord[]) {
         const reads = new Array<number>(rows.length).fill(0);

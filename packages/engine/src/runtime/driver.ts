@@ -162,6 +162,8 @@ export class Driver {
   readonly #o: DriverOptions;
   readonly #queue: PQueue;
   readonly #persistProgress: boolean;
+  /** The store takes a finished instance's rows as a StepRowSource (CommitBatch.stepSources). */
+  readonly #rowSources: boolean;
   readonly live = new Map<string, LiveInstance>();
   // Per-turn work lists: reused, never reallocated (see TurnBuffer).
   #inLive = new TurnBuffer<LiveInstance>();
@@ -188,6 +190,7 @@ export class Driver {
     this.#o = options;
     this.#queue = new PQueue({ concurrency: options.concurrency });
     this.#persistProgress = options.store.durable;
+    this.#rowSources = options.store.acceptsStepSources === true;
   }
 
   /** Queued (not yet started) action calls. */
@@ -346,7 +349,11 @@ export class Driver {
         for (let k = 0; k < dirtyCount; k++) steps!.push(toStepRecord(live.plan, st, dirty[k]!));
       } else if (final) {
         // Every row at once, made one at a time by the store (the finished state no longer changes).
-        (sources ??= []).push(new FinishedRows(live.plan, st));
+        if (this.#rowSources) (sources ??= []).push(new FinishedRows(live.plan, st));
+        else {
+          steps ??= [];
+          for (let s = 0; s < live.plan.stepCount; s++) steps.push(toStepRecord(live.plan, st, s));
+        }
       }
       for (let k = 0; k < dirtyCount; k++) {
         const s = dirty[k]!;

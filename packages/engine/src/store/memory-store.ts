@@ -416,6 +416,7 @@ function workflowComparator(
 class MemoryStore implements Store {
   readonly kind = 'memory';
   readonly durable = false;
+  readonly acceptsStepSources = true;
 
   readonly #pack: boolean;
   readonly #maxFinished: number;

@@ -143,7 +143,8 @@ export interface CommitBatch {
   readonly steps: readonly StepRecord[];
   /**
    * Whole instances' step rows, written after `steps` (a row here replaces one of `steps` with the same
-   * instance and index). Same rules as `steps`: each names an instance stored or in the batch.
+   * instance and index). Same rules as `steps`: each names an instance stored or in the batch. Only sent
+   * to a store that declares `acceptsStepSources`.
    */
   readonly stepSources?: readonly StepRowSource[];
 }
@@ -208,6 +209,11 @@ export interface Store {
   readonly kind: string;
   /** Whether records survive a process restart (decides recovery on start). */
   readonly durable: boolean;
+  /**
+   * The store reads `CommitBatch.stepSources`. Only then does the engine hand it a finished instance's
+   * rows as a source; a store without this flag gets them as `steps`, as before the field existed.
+   */
+  readonly acceptsStepSources?: boolean;
   /**
    * Largest JSON value the store keeps (bytes of UTF-8), when it has a limit: the engine fails a
    * step whose output is bigger (`output_too_large`, also when `maxOutputBytes` is set higher) and
