@@ -476,6 +476,55 @@ describe('memory store: maxFinishedInstances', () => {
     expect(await store.getInstance(c!)).toBeUndefined();
   });
 
+  it('counts an instance once when it finishes, goes back to running and finishes again', async () => {
+    const store = createMemoryStore({ maxFinishedInstances: 1 });
+    const a = makeInstance({ status: 'SUCCEEDED' });
+    await store.commit({ instances: [a], steps: [] });
+    await store.commit({ instances: [{ ...a, status: 'RUNNING' }], steps: [] });
+    await store.commit({ instances: [{ ...a, status: 'FAILED' }], steps: [] });
+    expect((await store.getInstance(a.id))?.status).toBe('FAILED');
+    const b = makeInstance({ status: 'SUCCEEDED', createdAt: T0 + 1 });
+    await store.commit({ instances: [b], steps: [] });
+    expect(await store.getInstance(a.id)).toBeUndefined();
+    expect((await store.getInstance(b.id))?.status).toBe('SUCCEEDED');
+  });
+
+  it('agrees with a model under random finishes, un-finishes and re-finishes', async () => {
+    const op = fc.record({ kind: fc.constantFrom('new', 'unfinish', 'refinish'), pick: fc.nat(50) });
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 4 }), fc.array(op, { maxLength: 60 }), async (max, ops) => {
+        const store = createMemoryStore({ maxFinishedInstances: max });
+        const created: InstanceRecord[] = [];
+        const kept = new Map<string, InstanceStatus>();
+        let order: string[] = []; // finished ids, oldest finish first
+        for (const o of ops) {
+          const alive = created.filter((r) => kept.has(r.id));
+          if (o.kind === 'new') {
+            const rec = makeInstance({ id: testUuid(created.length, 12), status: 'SUCCEEDED', createdAt: T0 });
+            created.push(rec);
+            await store.commit({ instances: [rec], steps: [] });
+            kept.set(rec.id, 'SUCCEEDED');
+            order.push(rec.id);
+          } else {
+            const candidates = alive.filter((r) => (kept.get(r.id) === 'RUNNING') === (o.kind === 'refinish'));
+            if (candidates.length === 0) continue;
+            const rec = candidates[o.pick % candidates.length]!;
+            const status: InstanceStatus = o.kind === 'unfinish' ? 'RUNNING' : 'FAILED';
+            await store.commit({ instances: [{ ...rec, status }], steps: [] });
+            kept.set(rec.id, status);
+            order = order.filter((id) => id !== rec.id);
+            if (status === 'FAILED') order.push(rec.id);
+          }
+          while (order.length > max) kept.delete(order.shift()!);
+        }
+        for (const rec of created) expect((await store.getInstance(rec.id))?.status).toBe(kept.get(rec.id));
+        const total = (await store.listInstances({ offset: 0, limit: 1 })).totalCount;
+        expect(total).toBe(kept.size);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it('never drops an unfinished instance, even with maxFinishedInstances 0', async () => {
     const store = createMemoryStore({ maxFinishedInstances: 0 });
     const running = makeInstance({ status: 'RUNNING' });

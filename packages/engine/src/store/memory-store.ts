@@ -109,6 +109,8 @@ class Slot {
   outputs: unknown;
   branches: unknown;
   errors: unknown;
+  /** Sequence number of the latest time this instance became finished (0: never); see maxFinishedInstances. */
+  finishSeq = 0;
 
   constructor(record: InstanceRecord) {
     this.record = record;
@@ -420,9 +422,15 @@ class MemoryStore implements Store {
 
   readonly #pack: boolean;
   readonly #maxFinished: number;
-  /** Finished slots in the order they finished (from #finishedHead on): the oldest is dropped first. */
+  /**
+   * With a finite maxFinishedInstances: slots in the order they became finished, with the sequence number
+   * of that event (from #finishedHead on); the oldest is dropped first. An entry whose slot finished again
+   * later (or is gone, or unfinished) is stale and skipped.
+   */
   #finished: Slot[] = [];
+  #finishedSeqs: number[] = [];
   #finishedHead = 0;
+  #finishSeq = 0;
   #closed = false;
 
   readonly #workflows = new Map<string, WorkflowRecord>();
@@ -620,18 +628,22 @@ class MemoryStore implements Store {
         if (slot.packed < 0 && slot.rows !== null && isFinal(slot.record.status)) this.#packRows(slot);
       }
     }
-    if (this.#finished.length - this.#finishedHead > this.#maxFinished) this.#dropOldestFinished();
+    if (this.#finishedCount() > this.#maxFinished) this.#dropOldestFinished();
     return { idempotencyConflicts: conflicts };
   }
 
   /** Forget the instances that finished first until at most maxFinishedInstances finished ones are kept. */
   #dropOldestFinished(): void {
     const q = this.#finished;
-    while (q.length - this.#finishedHead > this.#maxFinished) {
-      const slot = q[this.#finishedHead]!;
-      q[this.#finishedHead++] = undefined as unknown as Slot;
-      // Stale entries (a record rewritten back to an unfinished status, or already dropped) are skipped.
-      if (this.#slots.get(slot.record.id) !== slot || !isFinal(slot.record.status)) continue;
+    const seqs = this.#finishedSeqs;
+    while (this.#finishedCount() > this.#maxFinished && this.#finishedHead < q.length) {
+      const i = this.#finishedHead++;
+      const slot = q[i]!;
+      const seq = seqs[i]!;
+      q[i] = undefined as unknown as Slot;
+      if (this.#slots.get(slot.record.id) !== slot || !isFinal(slot.record.status) || slot.finishSeq !== seq) {
+        continue; // stale: dropped already, unfinished again, or finished again later (a newer entry)
+      }
       this.#unindex(slot);
       this.#slots.delete(slot.record.id);
       if (slot.packed >= 0) this.#freeBlock(slot);
@@ -639,8 +651,22 @@ class MemoryStore implements Store {
     }
     if (this.#finishedHead > 1024 && this.#finishedHead * 2 > q.length) {
       this.#finished = q.slice(this.#finishedHead);
+      this.#finishedSeqs = seqs.slice(this.#finishedHead);
       this.#finishedHead = 0;
     }
+  }
+
+  #finishedCount(): number {
+    const c = this.#allCounts;
+    return c[SUCCEEDED]! + c[FAILED]! + c[CANCELED]!;
+  }
+
+  /** Record that `slot` just became finished (only needed when the number kept is bounded). */
+  #noteFinished(slot: Slot): void {
+    if (this.#maxFinished === Infinity) return;
+    slot.finishSeq = ++this.#finishSeq;
+    this.#finished.push(slot);
+    this.#finishedSeqs.push(slot.finishSeq);
   }
 
   #freeBlock(slot: Slot): void {
@@ -661,7 +687,7 @@ class MemoryStore implements Store {
       slot = new Slot(rec);
       this.#slots.set(rec.id, slot);
       this.#index(slot);
-      if (isFinal(rec.status)) this.#finished.push(slot);
+      if (isFinal(rec.status)) this.#noteFinished(slot);
       return slot;
     }
     const prev = slot.record;
@@ -676,8 +702,8 @@ class MemoryStore implements Store {
       slot.record = rec;
       this.#index(slot);
     }
-    // A final status is final: an instance enters the finished order once.
-    if (isFinal(rec.status) && !isFinal(prev.status)) this.#finished.push(slot);
+    // An instance that becomes finished (again) enters the finished order; older entries of it go stale.
+    if (isFinal(rec.status) && !isFinal(prev.status)) this.#noteFinished(slot);
     return slot;
   }
 
