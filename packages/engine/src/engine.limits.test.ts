@@ -259,4 +259,40 @@ describe('engine: plan cache under concurrent starts', () => {
     expect(loads).toBe(202);
     await engine.stop();
   });
+
+  it('does not keep a failed compile: the next execution loads the spec version again', async () => {
+    const store = createMemoryStore();
+    const first = createEngine({ store, clock: createSimulatedClock() });
+    const wf = await first.createWorkflow({
+      name: 'one',
+      spec: {
+        triggers: [{ startStepNames: ['A'], workflowTrigger: {} }],
+        steps: [{ name: 'A', actionId: 'com.datadoghq.core.noop' }],
+      },
+    });
+    await first.stop();
+    // The next read of the version after start-up comes back damaged (as a store bug would return it).
+    let damaged = false;
+    const flaky = new Proxy(store, {
+      get(target, prop) {
+        const value: unknown = Reflect.get(target, prop);
+        if (prop === 'getSpecVersion') {
+          return async (...args: unknown[]) => {
+            const rec = (await (value as (...a: unknown[]) => unknown).apply(target, args)) as object;
+            if (!damaged) return rec;
+            damaged = false;
+            return { ...rec, spec: { triggers: null, steps: 'not steps' } };
+          };
+        }
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const engine = createEngine({ store: flaky, clock: createSimulatedClock() });
+    await engine.start();
+    damaged = true;
+    await expect(engine.execute(wf.id)).rejects.toThrow();
+    const { instanceId } = await engine.execute(wf.id);
+    expect((await engine.waitFor(instanceId)).status).toBe('SUCCEEDED');
+    await engine.stop();
+  });
 });

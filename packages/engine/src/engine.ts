@@ -520,18 +520,20 @@ class FlowspecEngine implements Engine {
     }
     // Executions that arrive while the plan loads share this one load and compile (10,000 starts at
     // once must not compile the spec 10,000 times, nor keep 10,000 copies of the plan alive).
-    const loading = this.getSpecVersion(workflowId, version).then(
+    const loading: Promise<Plan> = this.getSpecVersion(workflowId, version)
       // Known actions are checked at create/update; a stored version always compiles.
-      (rec) => {
-        const plan = compileSpec(rec.spec);
-        if (this.#plans.get(key) === loading) this.#plans.set(key, plan);
-        return plan;
-      },
-      (err: unknown) => {
-        if (this.#plans.get(key) === loading) this.#plans.delete(key);
-        throw err;
-      },
-    );
+      .then((rec) => compileSpec(rec.spec))
+      .then(
+        (plan) => {
+          if (this.#plans.get(key) === loading) this.#plans.set(key, plan);
+          return plan;
+        },
+        // A failed load or compile is not cached: the next execution tries again.
+        (err: unknown) => {
+          if (this.#plans.get(key) === loading) this.#plans.delete(key);
+          throw err;
+        },
+      );
     if (this.#plans.size >= PLAN_CACHE_LIMIT) this.#plans.delete(this.#plans.keys().next().value!);
     this.#plans.set(key, loading);
     return loading;

@@ -130,6 +130,9 @@ describe('Emitter: unknown event names', () => {
     expect(() => em.on('step:done' as never, () => undefined)).toThrow(
       /unknown event "step:done"; the events are: instance:started, .*step:finished/,
     );
+    for (const inherited of ['toString', 'constructor', '__proto__']) {
+      expect(() => em.on(inherited as never, () => undefined)).toThrow(/unknown event/);
+    }
   });
 });
 

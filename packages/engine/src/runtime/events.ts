@@ -57,7 +57,7 @@ export class Emitter {
   };
 
   on<K extends EngineEventName>(name: K, listener: Listener<K>): () => void {
-    const list = this.#listeners[name] as Listener<K>[] | undefined;
+    const list = Object.hasOwn(this.#listeners, name) ? (this.#listeners[name] as Listener<K>[]) : undefined;
     if (list === undefined) {
       const known = Object.keys(this.#listeners).join(', ');
       throw new TypeError(`engine.on(): unknown event "${String(name)}"; the events are: ${known}.`);
