@@ -575,36 +575,27 @@ export class Driver {
       return;
     }
     const timeoutMs = this.#o.stepTimeoutMs(plan, s, def);
-    if (def.inline === true && timeoutMs === undefined) {
-      let result: unknown;
-      try {
-        result = def.handler(params, new CallContext(live, s, attempt, null, this.#o.logger));
-      } catch (err) {
-        const f = describeFailure(err);
-        this.push(live, { type: 'failed', step: s, attempt, code: f.code, message: f.message, now });
+    if (timeoutMs === undefined) {
+      // Inline: no queue at all. Otherwise only while a slot is free and no call waits for one.
+      if (def.inline === true) {
+        this.#callNow(live, s, attempt, def, params, now, false);
         return;
       }
-      if (!isThenable(result)) {
-        this.#settle(live, s, attempt, result, now);
+      if (this.#queue.size === 0 && this.#queue.pending < this.#o.concurrency) {
+        this.#callNow(live, s, attempt, def, params, now, true);
         return;
       }
-      this.#settleLater(live, s, attempt, result);
-      return;
-    }
-    if (timeoutMs === undefined && this.#queue.size === 0 && this.#queue.pending < this.#o.concurrency) {
-      this.#callNow(live, s, attempt, def, params, now);
-      return;
     }
     this.#track(live, +1);
     void this.#queue.add(() => this.#invoke(live, s, attempt, def, params, timeoutMs));
   }
 
   /**
-   * A slot of the concurrency limit is free and no call waits for one: call the handler now, as p-queue
-   * would (it starts a task synchronously inside add() when it can). A handler that returns a plain value
-   * has finished within this call and never held a slot after it; one that returns a promise is handed to
-   * p-queue, which starts that task at once (same check) and counts it against the limit until it settles.
-   * So the limit stays p-queue's, and a synchronous handler skips the queue's per-task cost.
+   * Call the handler now. A plain return value has finished within this call: its outcome is queued for
+   * the next turn. A promise settles later as an event; with `queued` it is handed to p-queue, which
+   * starts that task at once (the caller checked a slot is free, as p-queue itself does inside add()) and
+   * counts it against the limit until it settles. So the limit stays p-queue's, and a synchronous handler
+   * skips the queue's per-task cost (ADR 0007).
    */
   #callNow(
     live: LiveInstance,
@@ -613,6 +604,7 @@ export class Driver {
     def: ActionDefinition,
     params: Readonly<Record<string, unknown>>,
     now: number,
+    queued: boolean,
   ): void {
     let result: unknown;
     try {
@@ -626,32 +618,15 @@ export class Driver {
       this.#settle(live, s, attempt, result, now);
       return;
     }
-    this.#track(live, +1);
-    void this.#queue.add(() =>
-      Promise.resolve(result).then(
-        // The outcome is queued before the call stops counting as in flight, so idle() cannot resolve between.
-        (v) => {
-          try {
-            this.#settle(live, s, attempt, v, this.#o.clock.now());
-          } finally {
-            this.#track(live, -1);
-          }
-        },
-        (err: unknown) => {
-          try {
-            this.#fail(live, s, attempt, err);
-          } finally {
-            this.#track(live, -1);
-          }
-        },
-      ),
-    );
+    if (queued) void this.#queue.add(() => this.#settleLater(live, s, attempt, result));
+    else void this.#settleLater(live, s, attempt, result);
   }
 
-  /** An inline handler returned a promise: its outcome arrives as a later event. */
-  #settleLater(live: LiveInstance, s: number, attempt: number, result: PromiseLike<unknown>): void {
+  /** A handler returned a promise: its outcome arrives as a later event; counted in flight until then. */
+  #settleLater(live: LiveInstance, s: number, attempt: number, result: PromiseLike<unknown>): Promise<void> {
     this.#track(live, +1);
-    Promise.resolve(result).then(
+    return Promise.resolve(result).then(
+      // The outcome is queued before the call stops counting as in flight, so idle() cannot resolve between.
       (v) => {
         try {
           this.#settle(live, s, attempt, v, this.#o.clock.now());
@@ -825,7 +800,7 @@ export class Driver {
     }
     if (isThenable(result)) {
       // Not pure after all (a promise): finish it like any inline call, as a later event.
-      this.#settleLater(live, s, attempt, result);
+      void this.#settleLater(live, s, attempt, result);
       return CONSUMED_EVENT;
     }
     return this.#outcome(live, s, attempt, result, now);
