@@ -6,6 +6,7 @@ import { createEngine } from './engine.js';
 import type { Logger } from './logger.js';
 import { createSimulatedClock } from './runtime/simulated-clock.js';
 import { createMemoryStore } from './store/memory-store.js';
+import type { Store } from './store/types.js';
 
 function fanOut(n: number, actionId: string) {
   const steps: Record<string, unknown>[] = [
@@ -226,7 +227,8 @@ describe('engine: logging', () => {
 });
 
 describe('engine: plan cache under concurrent starts', () => {
-  it('loads and compiles a spec version once for many executions that start together on a cold cache', async () => {
+  /** A one-step workflow stored by an engine that is stopped again, so the next engine's plan cache is cold. */
+  async function storedWorkflow() {
     const store = createMemoryStore();
     const first = createEngine({ store, clock: createSimulatedClock() });
     const wf = await first.createWorkflow({
@@ -237,19 +239,28 @@ describe('engine: plan cache under concurrent starts', () => {
       },
     });
     await first.stop();
-    // A second engine over the same store starts with an empty plan cache.
-    let loads = 0;
-    const counting = new Proxy(store, {
+    return { store, wf };
+  }
+
+  /** `store` with its getSpecVersion passed through `wrap`. */
+  function withSpecVersionReads(store: Store, wrap: (read: () => unknown) => unknown): Store {
+    return new Proxy(store, {
       get(target, prop) {
         const value: unknown = Reflect.get(target, prop);
         if (prop === 'getSpecVersion') {
-          return (...args: unknown[]) => {
-            loads++;
-            return (value as (...a: unknown[]) => unknown).apply(target, args);
-          };
+          return (...args: unknown[]) => wrap(() => (value as (...a: unknown[]) => unknown).apply(target, args));
         }
         return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       },
+    });
+  }
+
+  it('loads and compiles a spec version once for many executions that start together on a cold cache', async () => {
+    const { store, wf } = await storedWorkflow();
+    let loads = 0;
+    const counting = withSpecVersionReads(store, (read) => {
+      loads++;
+      return read();
     });
     const engine = createEngine({ store: counting, clock: createSimulatedClock() });
     const runs = await Promise.all(Array.from({ length: 200 }, () => engine.execute(wf.id)));
@@ -261,31 +272,14 @@ describe('engine: plan cache under concurrent starts', () => {
   });
 
   it('does not keep a failed compile: the next execution loads the spec version again', async () => {
-    const store = createMemoryStore();
-    const first = createEngine({ store, clock: createSimulatedClock() });
-    const wf = await first.createWorkflow({
-      name: 'one',
-      spec: {
-        triggers: [{ startStepNames: ['A'], workflowTrigger: {} }],
-        steps: [{ name: 'A', actionId: 'com.datadoghq.core.noop' }],
-      },
-    });
-    await first.stop();
+    const { store, wf } = await storedWorkflow();
     // The next read of the version after start-up comes back damaged (as a store bug would return it).
     let damaged = false;
-    const flaky = new Proxy(store, {
-      get(target, prop) {
-        const value: unknown = Reflect.get(target, prop);
-        if (prop === 'getSpecVersion') {
-          return async (...args: unknown[]) => {
-            const rec = (await (value as (...a: unknown[]) => unknown).apply(target, args)) as object;
-            if (!damaged) return rec;
-            damaged = false;
-            return { ...rec, spec: { triggers: null, steps: 'not steps' } };
-          };
-        }
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      },
+    const flaky = withSpecVersionReads(store, async (read) => {
+      const rec = (await read()) as object;
+      if (!damaged) return rec;
+      damaged = false;
+      return { ...rec, spec: { triggers: null, steps: 'not steps' } };
     });
     const engine = createEngine({ store: flaky, clock: createSimulatedClock() });
     await engine.start();
